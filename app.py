@@ -1,0 +1,259 @@
+"""The Chalice app: routes, event bindings and middleware. Each handler parses, calls one service, responds.
+
+Nothing here creates an AWS client or needs an environment variable at import time (`chalice package` imports
+this file with no environment; tests start moto first). Heavy modules (holidays, shapely, jinja2) are imported
+inside the handlers that need them, so the HTTP cold start does not pay for them.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from chalice import AuthResponse, Chalice, ConvertToMiddleware, Cron, Response
+
+from chalicelib.api import http
+from chalicelib.api.auth import AuthError, verify_token
+from chalicelib.api.schemas import AttachmentRequest, SubmitReport
+from chalicelib.domain.report import Status, parse_instant
+
+APP_NAME = "fieldreport"
+app = Chalice(app_name=APP_NAME, configure_logs=False)
+app.api.cors = False
+
+logger = Logger(service=APP_NAME)
+metrics = Metrics(namespace="FieldReport", service=APP_NAME)
+tracer = Tracer(service=APP_NAME)
+
+app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context))
+app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))
+app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
+
+# The stream ARN is read at import time and must be a string; the packaged template replaces it with the
+# table's real stream (infra/template.py), and the local stack feeds the handler itself.
+REPORTS_STREAM_ARN = os.environ.get(
+    "REPORTS_STREAM_ARN",
+    "arn:aws:dynamodb:ap-southeast-1:000000000000:table/fieldreport-dev-reports/stream/1970-01-01T00:00:00.000",
+)
+MEDIA_BUCKET_NAME = os.environ.get("MEDIA_BUCKET", "fieldreport-dev-media")
+
+
+def clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@app.middleware("http")
+def errors_as_responses(event: Any, get_response: Any) -> Response:
+    """Domain and input errors become api.md's error shape; anything else is a logged 500 with no details."""
+    try:
+        return get_response(event)
+    except Exception as exc:
+        response = http.error_for(exc)
+        if response is not None:
+            if response.status_code >= 500:
+                logger.exception("request failed")
+            return response
+        logger.exception("unhandled error", extra={"error_type": type(exc).__name__})
+        return http.error_response(500, "internal_error", "Hệ thống đang gặp sự cố. Vui lòng thử lại sau.")
+
+
+@app.authorizer(ttl_seconds=60)
+def jwt_auth(auth_request: Any) -> AuthResponse:
+    """Built-in authorizer: verifies the bearer JWT. A bad token is not rejected here but marked, so that the
+    route answers 401 in the API's own error shape, the same way locally and in AWS."""
+    try:
+        principal = verify_token(auth_request.token)
+    except AuthError as e:
+        return AuthResponse(
+            routes=["*"], principal_id="anonymous", context={"auth_error": e.code, "auth_message": e.message}
+        )
+    return AuthResponse(routes=["*"], principal_id=principal.sub, context=principal.to_context())
+
+
+def _services() -> Any:
+    from chalicelib.config import settings
+    from chalicelib.services.reports import ReportService
+
+    return ReportService(quota=settings().daily_report_quota)
+
+
+def _media_url(key: str) -> str:
+    from chalicelib.media import read_url
+
+    return read_url(key)
+
+
+def _view(report: Any, viewer: Any) -> dict[str, Any]:
+    from chalicelib.api.views import report_view
+
+    return report_view(report, viewer, clock(), _media_url)
+
+
+def _page(page: Any, viewer: Any) -> dict[str, Any]:
+    return {"items": [_view(r, viewer) for r in page.items], "next_cursor": page.next_cursor}
+
+
+# ---------------------------------------------------------------- reports: intake and reading (foundation)
+
+
+@app.route("/v1/reports", methods=["POST"], authorizer=jwt_auth)
+def submit_report() -> Response:
+    request = app.current_request
+    caller = http.principal_from_request(request)
+    raw = request.raw_body or b""
+    body = http.parse_body(raw, SubmitReport)
+
+    def create() -> tuple[int, Any]:
+        report = _services().submit(body, caller, clock())
+        logger.append_keys(report_id=report.id)
+        logger.info("report received", extra={"category": report.category})
+        metrics.add_metric(name="ReportsReceived", unit=MetricUnit.Count, value=1)
+        return 201, _view(report, caller)
+
+    from chalicelib.api.idempotency import run_idempotent
+
+    status, payload = run_idempotent(
+        request.headers.get("idempotency-key"), f"submit:{caller.sub}", raw, create, app.lambda_context
+    )
+    return http.json_response(payload, status)
+
+
+def _public_filters(params: dict[str, str] | None) -> Any:
+    from chalicelib.store.reports import PublicFilters
+
+    def _status(v: str) -> str:
+        return Status(v).value
+
+    def _instant(v: str) -> datetime:
+        if len(v) == 10:
+            from chalicelib.domain.report import VN_OFFSET
+
+            return datetime.combine(date.fromisoformat(v), datetime.min.time(), VN_OFFSET)
+        return parse_instant(v)
+
+    def _bbox(v: str) -> tuple[float, float, float, float]:
+        parts = [float(p) for p in v.split(",")]
+        if len(parts) != 4 or parts[0] > parts[2] or parts[1] > parts[3]:
+            raise ValueError(v)
+        return parts[0], parts[1], parts[2], parts[3]
+
+    return PublicFilters(
+        status=http.parse_query(params, "status", _status, "một trong " + ", ".join(s.value for s in Status)),
+        unit=http.parse_query(params, "unit", str, "mã đơn vị"),
+        category=http.parse_query(params, "category", str, "mã lĩnh vực"),
+        since=http.parse_query(params, "since", _instant, "thời điểm ISO 8601"),
+        until=http.parse_query(params, "until", _instant, "thời điểm ISO 8601"),
+        bbox=http.parse_query(params, "bbox", _bbox, "minLng,minLat,maxLng,maxLat"),
+    )
+
+
+@app.route("/v1/reports", methods=["GET"])
+def list_reports() -> Response:
+    params = app.current_request.query_params
+    page = _services().public_page(_public_filters(params), http.parse_limit(params), (params or {}).get("cursor"))
+    return http.json_response(_page(page, None))
+
+
+@app.route("/v1/reports/{report_id}", methods=["GET"])
+def get_report(report_id: str) -> Response:
+    from chalicelib.api.views import may_see
+    from chalicelib.domain.errors import ReportNotFound
+
+    viewer = http.optional_principal(app.current_request)
+    report = _services().get(report_id)
+    if not may_see(report, viewer):
+        raise ReportNotFound("Không tìm thấy phản ánh.")
+    logger.append_keys(report_id=report.id)
+    return http.json_response(_view(report, viewer))
+
+
+@app.route("/v1/me/reports", methods=["GET"], authorizer=jwt_auth)
+def my_reports() -> Response:
+    request = app.current_request
+    caller = http.principal_from_request(request)
+    params = request.query_params
+    page = _services().mine(caller, http.parse_limit(params), (params or {}).get("cursor"))
+    return http.json_response(_page(page, caller))
+
+
+@app.route("/v1/reports/{report_id}/attachments", methods=["POST"], authorizer=jwt_auth)
+def reserve_attachment(report_id: str) -> Response:
+    from chalicelib.media import upload_slot
+
+    request = app.current_request
+    caller = http.principal_from_request(request)
+    body = http.parse_body(request.raw_body, AttachmentRequest)
+    now = clock()
+    _, media = _services().reserve_attachment(report_id, caller, body.content_type, body.size, body.purpose, now)
+    slot = upload_slot(media.key, media.content_type, media.max_bytes, now)
+    logger.append_keys(report_id=report_id)
+    return http.json_response(
+        {"key": media.key, "max_bytes": media.max_bytes, "content_type": media.content_type, **slot}, 201
+    )
+
+
+@app.on_s3_event(bucket=MEDIA_BUCKET_NAME, events=["s3:ObjectCreated:*"], prefix="reports/")
+def media_uploaded(event: Any) -> None:
+    """S3 tells us an upload slot was used: the report's `media` lists it from now on."""
+    _services().media_uploaded(event.key, int(event.to_dict()["Records"][0]["s3"]["object"].get("size", 0)))
+
+
+# ---------------------------------------------------------------- reference data and service endpoints
+
+
+@app.route("/v1/categories", methods=["GET"])
+def list_categories() -> Response:
+    from chalicelib.domain.units import CategoryCatalog
+
+    items = [{"code": c.code, "name": c.name} for c in CategoryCatalog.default().all()]
+    return http.json_response({"items": items}, headers={"Cache-Control": "public, max-age=3600"})
+
+
+@app.route("/v1/units", methods=["GET"])
+def list_units() -> Response:
+    from chalicelib.domain.units import UnitRegistry
+
+    params = app.current_request.query_params
+    on = http.parse_query(params, "valid_on", date.fromisoformat, "ngày dạng YYYY-MM-DD")
+    registry = UnitRegistry.default()
+    units = registry.valid_on(on) if on else registry.all()
+    items = [
+        {
+            "code": u.code,
+            "name": u.name,
+            "kind": u.kind,
+            "valid_from": u.valid_from.isoformat(),
+            "valid_to": u.valid_to.isoformat() if u.valid_to else None,
+        }
+        for u in units
+    ]
+    return http.json_response({"items": items}, headers={"Cache-Control": "public, max-age=3600"})
+
+
+@app.route("/v1/health", methods=["GET"])
+def health() -> Response:
+    from chalicelib.config import settings
+
+    return http.json_response({"status": "ok", "stage": settings().stage})
+
+
+@app.route("/v1/openapi.json", methods=["GET"])
+def openapi() -> Response:
+    from chalicelib.api.openapi import document
+
+    return http.json_response(document(), headers={"Cache-Control": "public, max-age=300"})
+
+
+# ---------------------------------------------------------------- the reports table's stream
+
+
+@app.on_dynamodb_record(stream_arn=REPORTS_STREAM_ARN, batch_size=25, starting_position="TRIM_HORIZON")
+def handle_report_stream(event: Any) -> dict[str, Any]:
+    """Every change of a report: route new ones, forward to a new unit, keep statistics, tell the citizen.
+    Failed records come back as `batchItemFailures` so Lambda retries just those."""
+    from chalicelib.services.stream import process_stream_batch
+
+    return process_stream_batch(event.to_dict(), app.lambda_context)

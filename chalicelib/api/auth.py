@@ -1,0 +1,143 @@
+"""Bearer JWTs: verification and the caller's identity.
+
+In AWS the tokens are Cognito user-pool ID tokens, checked against the pool's JWKS (RS256 only; issuer, client
+id as audience, expiry). Locally a development issuer signs them with a key kept in the local state folder
+(infra/local/tokens.py). Both go through `verify_token`, called by the Chalice built-in authorizer and by the
+public routes that show more to a signed-in caller.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import jwt
+
+from chalicelib.config import settings
+
+ROLES = ("citizen", "officer", "ioc", "tech")
+
+
+class AuthError(Exception):
+    """The token is missing, malformed, expired, forged or lacks what the route needs (401)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Principal:
+    sub: str
+    roles: frozenset[str]
+    unit_code: str | None = None
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles & {"ioc", "tech"})
+
+    def to_context(self) -> dict[str, str]:
+        """Authorizer context: API Gateway passes only flat string values to the handler."""
+        return {
+            "sub": self.sub,
+            "roles": ",".join(sorted(self.roles)),
+            "unit_code": self.unit_code or "",
+            "name": self.name or "",
+            "phone": self.phone or "",
+            "email": self.email or "",
+        }
+
+    @classmethod
+    def from_context(cls, ctx: dict[str, Any]) -> Principal:
+        return cls(
+            sub=ctx["sub"],
+            roles=frozenset(r for r in str(ctx.get("roles", "")).split(",") if r),
+            unit_code=ctx.get("unit_code") or None,
+            name=ctx.get("name") or None,
+            phone=ctx.get("phone") or None,
+            email=ctx.get("email") or None,
+        )
+
+
+@cache
+def _dev_keys(path: str) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as f:
+        jwks = json.load(f)
+    return {k["kid"]: jwt.PyJWK(k) for k in jwks["keys"]}
+
+
+@cache
+def _jwks_client(url: str) -> jwt.PyJWKClient:
+    return jwt.PyJWKClient(url, cache_keys=True, lifespan=3600)
+
+
+def _signing_key(token: str) -> Any:
+    s = settings()
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as e:
+        raise AuthError("invalid_token", "Mã xác thực không hợp lệ.") from e
+    if header.get("alg") != "RS256":
+        raise AuthError("invalid_token", "Mã xác thực không hợp lệ (thuật toán ký không được chấp nhận).")
+    if s.auth_mode == "dev":
+        if not s.dev_jwks_file:
+            raise AuthError("invalid_token", "Máy chủ chưa cấu hình khóa xác thực.")
+        key = _dev_keys(s.dev_jwks_file).get(header.get("kid"))
+        if key is None:
+            raise AuthError("invalid_token", "Mã xác thực được ký bằng khóa không hợp lệ.")
+        return key.key
+    if not s.jwks_url:
+        raise AuthError("invalid_token", "Máy chủ chưa cấu hình khóa xác thực.")
+    try:
+        return _jwks_client(s.jwks_url).get_signing_key_from_jwt(token).key
+    except jwt.PyJWTError as e:
+        raise AuthError("invalid_token", "Mã xác thực được ký bằng khóa không hợp lệ.") from e
+
+
+def verify_token(authorization: str | None) -> Principal:
+    """Check an `Authorization: Bearer <JWT>` header value and return who is calling."""
+    if not authorization:
+        raise AuthError("missing_token", "Thiếu mã xác thực (Authorization: Bearer).")
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError("invalid_token", "Mã xác thực phải có dạng 'Bearer <token>'.")
+    token = token.strip()
+    s = settings()
+    key = _signing_key(token)
+    try:
+        claims = jwt.decode(
+            token,
+            key=key,
+            algorithms=["RS256"],
+            audience=s.jwt_audience,
+            issuer=s.jwt_issuer,
+            options={"require": ["exp", "iss", "sub", "aud"]},
+            leeway=30,
+        )
+    except jwt.ExpiredSignatureError as e:
+        raise AuthError("token_expired", "Mã xác thực đã hết hạn. Vui lòng đăng nhập lại.") from e
+    except jwt.PyJWTError as e:
+        raise AuthError("invalid_token", "Mã xác thực không hợp lệ.") from e
+    if claims.get("token_use", "id") != "id":
+        raise AuthError("invalid_token", "Cần mã xác thực định danh (ID token).")
+    groups = claims.get("cognito:groups") or []
+    if isinstance(groups, str):
+        groups = [groups]
+    roles = frozenset(g for g in groups if g in ROLES)
+    return Principal(
+        sub=str(claims["sub"]),
+        roles=roles,
+        unit_code=claims.get("custom:unit_code") or None,
+        name=claims.get("name"),
+        phone=claims.get("phone_number"),
+        email=claims.get("email"),
+    )

@@ -1,0 +1,121 @@
+"""The OpenAPI 3.1 document, generated from the pydantic schemas: the full truth of the HTTP contract."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from chalicelib.api import schemas
+
+REF = "#/components/schemas/{model}"
+
+# (method, path, summary, request model, {status: response model}, needs auth, query parameters)
+Operation = tuple[str, str, str, type[BaseModel] | None, dict[int, type[BaseModel] | None], bool, list[str]]
+
+OPERATIONS: list[Operation] = [
+    ("post", "/v1/reports", "Gửi phản ánh", schemas.SubmitReport, {201: schemas.ReportPrivate}, True, []),
+    (
+        "get",
+        "/v1/reports",
+        "Danh sách phản ánh công khai",
+        None,
+        {200: schemas.ReportList},
+        False,
+        ["status", "unit", "category", "since", "until", "bbox", "limit", "cursor"],
+    ),
+    ("get", "/v1/reports/{report_id}", "Xem một phản ánh", None, {200: schemas.ReportPrivate}, False, []),
+    ("get", "/v1/me/reports", "Phản ánh của tôi", None, {200: schemas.ReportList}, True, ["limit", "cursor"]),
+    (
+        "post",
+        "/v1/reports/{report_id}/attachments",
+        "Xin chỗ tải lên ảnh/video",
+        schemas.AttachmentRequest,
+        {201: schemas.UploadSlot},
+        True,
+        [],
+    ),
+    ("get", "/v1/categories", "Danh mục lĩnh vực", None, {200: schemas.CategoryList}, False, []),
+    ("get", "/v1/units", "Đơn vị xử lý", None, {200: schemas.UnitList}, False, ["valid_on"]),
+    ("get", "/v1/health", "Tình trạng hệ thống", None, {200: schemas.Health}, False, []),
+    ("get", "/v1/openapi.json", "Tài liệu OpenAPI", None, {200: None}, False, []),
+]
+
+# Later modules add their operations here (handling, statistics, calendar).
+EXTRA_OPERATIONS: list[Operation] = []
+
+
+def _all_models() -> list[type[BaseModel]]:
+    seen: dict[str, type[BaseModel]] = {"ErrorResponse": schemas.ErrorResponse}
+    for _, _, _, req, responses, _, _ in OPERATIONS + EXTRA_OPERATIONS:
+        for m in [req, *responses.values()]:
+            if m is not None:
+                seen[m.__name__] = m
+    return list(seen.values())
+
+
+def _json(model: type[BaseModel] | None) -> dict[str, Any]:
+    if model is None:
+        return {"application/json": {"schema": {"type": "object"}}}
+    return {"application/json": {"schema": {"$ref": REF.format(model=model.__name__)}}}
+
+
+@cache
+def document() -> dict[str, Any]:
+    models = _all_models()
+    _, defs = models_json_schema(
+        [(m, "validation" if m.__name__ in _request_names() else "serialization") for m in models],
+        ref_template=REF,
+    )
+    error = {"description": "Lỗi (api.md)", "content": _json(schemas.ErrorResponse)}
+    paths: dict[str, dict[str, Any]] = {}
+    for method, path, summary, req, responses, auth, query in OPERATIONS + EXTRA_OPERATIONS:
+        op: dict[str, Any] = {"summary": summary, "responses": {}}
+        params = [
+            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+            for p in _path_params(path)
+        ]
+        params += [{"name": q, "in": "query", "required": False, "schema": {"type": "string"}} for q in query]
+        if method == "post":
+            params.append(
+                {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}}
+            )
+        if params:
+            op["parameters"] = params
+        if req is not None:
+            op["requestBody"] = {"required": True, "content": _json(req)}
+        for status, model in responses.items():
+            op["responses"][str(status)] = (
+                {"description": "Không có nội dung"} if status == 204 else {"description": "OK", "content": _json(model)}
+            )
+        for status in ("400", "404", "409", "413", "422", "429") if method != "get" else ("400", "404"):
+            op["responses"].setdefault(status, error)
+        if auth:
+            op["security"] = [{"bearer": []}]
+            op["responses"]["401"] = error
+            op["responses"]["403"] = error
+        paths.setdefault(path, {})[method] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Phản ánh hiện trường — Điện Biên",
+            "version": "1.0.0",
+            "description": "API tiếp nhận, chuyển xử lý và theo dõi phản ánh hiện trường.",
+        },
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "schemas": defs.get("$defs", {}),
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+    }
+
+
+def _request_names() -> set[str]:
+    return {req.__name__ for _, _, _, req, _, _, _ in OPERATIONS + EXTRA_OPERATIONS if req is not None}
+
+
+def _path_params(path: str) -> list[str]:
+    return [part[1:-1] for part in path.split("/") if part.startswith("{")]

@@ -1,0 +1,205 @@
+"""Request and response schemas (pydantic v2). The OpenAPI document is generated from these."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+_PHONE = re.compile(r"^(\+84|0)\d{9,10}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class _In(BaseModel):
+    # Strict JSON parsing: "21.3" is not a number and 1 is not a string. Unknown fields are ignored so that a
+    # newer app still talks to an older server.
+    model_config = ConfigDict(strict=True, extra="ignore", str_strip_whitespace=True)
+
+
+class LocationIn(_In):
+    lat: Annotated[float, Field(ge=-90, le=90, description="Vĩ độ (WGS84)")]
+    lng: Annotated[float, Field(ge=-180, le=180, description="Kinh độ (WGS84)")]
+
+
+class ReporterIn(_In):
+    name: Annotated[str | None, Field(min_length=2, max_length=100)] = None
+    phone: Annotated[str | None, Field(max_length=20)] = None
+    email: Annotated[str | None, Field(max_length=254)] = None
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        compact = re.sub(r"[\s.\-()]", "", v)
+        if not _PHONE.match(compact):
+            raise ValueError("phone")
+        return compact
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v: str | None) -> str | None:
+        if v is not None and not _EMAIL.match(v):
+            raise ValueError("email")
+        return v
+
+
+class SubmitReport(_In):
+    category: Annotated[str, Field(min_length=1, max_length=50, description="Mã lĩnh vực (GET /v1/categories)")]
+    description: Annotated[str, Field(min_length=10, max_length=4000)]
+    location: LocationIn
+    address: Annotated[str | None, Field(max_length=500)] = None
+    occurred_at: AwareDatetime | None = None
+    reporter: ReporterIn | None = None
+    is_test: bool = False
+
+
+class AttachmentRequest(_In):
+    content_type: Literal[
+        "image/jpeg", "image/png", "image/webp", "image/heic", "video/mp4", "video/quicktime"
+    ]
+    size: Annotated[int, Field(gt=0, description="Kích thước tệp (byte)")]
+    purpose: Literal["report", "answer"] = "report"
+
+
+# --- responses ---
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CodeName(Out):
+    code: str
+    name: str
+
+
+class LocationOut(Out):
+    lat: float
+    lng: float
+
+
+class MediaOut(Out):
+    url: str
+    content_type: str
+
+
+class TimelineEntry(Out):
+    at: datetime
+    type: str
+    text: str | None
+
+
+class ReporterOut(Out):
+    name: str
+    phone: str
+    email: str | None
+
+
+class HiddenOut(Out):
+    reason: str
+    at: datetime
+
+
+class RoutingOut(Out):
+    method: str
+    uncertain: bool
+    distance_m: float | None
+    reason: str | None
+
+
+class HistoryOut(Out):
+    at: datetime
+    type: str
+    actor_role: str
+    actor_unit: str | None
+    actor_sub: str | None
+    public: bool
+    public_text: str | None
+    internal_text: str | None
+
+
+class ReportPublic(Out):
+    id: str
+    category: CodeName
+    description: str
+    location: LocationOut
+    address: str | None
+    status: Literal["received", "assigned", "in_progress", "rejected", "resolved"]
+    status_label: str
+    unit: CodeName | None
+    received_at: datetime
+    triage_due_at: datetime | None
+    due_at: datetime | None
+    overdue: bool
+    closed_at: datetime | None
+    answer: str | None
+    media: list[MediaOut]
+    timeline: list[TimelineEntry]
+    rating: int | None
+
+
+class ReportPrivate(ReportPublic):
+    reporter: ReporterOut
+    hidden: HiddenOut | None
+    is_test: bool
+    routing: RoutingOut | None
+    history: list[HistoryOut]
+    occurred_at: datetime | None
+
+
+class ReportList(Out):
+    items: list[ReportPrivate | ReportPublic]
+    next_cursor: str | None
+
+
+class CategoryOut(Out):
+    code: str
+    name: str
+
+
+class CategoryList(Out):
+    items: list[CategoryOut]
+
+
+class UnitOut(Out):
+    code: str
+    name: str
+    kind: str
+    valid_from: str
+    valid_to: str | None
+
+
+class UnitList(Out):
+    items: list[UnitOut]
+
+
+class UploadSlot(Out):
+    key: str
+    url: str
+    fields: dict[str, str]
+    max_bytes: int
+    content_type: str
+    expires_at: datetime
+
+
+class Health(Out):
+    status: Literal["ok"]
+    stage: str
+
+
+class ErrorDetail(Out):
+    field: str
+    message: str
+
+
+class ErrorBody(Out):
+    code: str
+    message: str
+    details: list[ErrorDetail] = []
+
+
+class ErrorResponse(Out):
+    error: ErrorBody

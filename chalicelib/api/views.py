@@ -1,0 +1,98 @@
+"""What each caller may see of a report: public fields for everyone, private ones for its reporter, its unit's
+officers and the IOC (api.md; personal data per Nghị định 13/2023)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from chalicelib.api import schemas
+from chalicelib.api.auth import Principal
+from chalicelib.domain.report import Report, vn_time
+from chalicelib.domain.units import CategoryCatalog, UnitRegistry
+
+MediaUrl = Callable[[str], str]
+
+
+def may_see_private(report: Report, viewer: Principal | None) -> bool:
+    if viewer is None:
+        return False
+    if viewer.has("ioc") or viewer.has("tech"):
+        return True
+    if viewer.sub == report.reporter.sub:
+        return True
+    return viewer.has("officer") and viewer.unit_code is not None and viewer.unit_code == report.unit_code
+
+
+def may_see(report: Report, viewer: Principal | None) -> bool:
+    """A hidden or test report is not there for the public (404), but is for those entitled to it."""
+    return report.is_public or may_see_private(report, viewer)
+
+
+def _code_name(code: str | None, name: str | None) -> schemas.CodeName | None:
+    return None if code is None else schemas.CodeName(code=code, name=name or code)
+
+
+def report_view(report: Report, viewer: Principal | None, now: datetime, media_url: MediaUrl) -> dict[str, object]:
+    categories = CategoryCatalog.default()
+    units = UnitRegistry.default()
+    category = categories.get(report.category)
+    unit = units.get(report.unit_code) if report.unit_code else None
+    public = dict(
+        id=report.id,
+        category=schemas.CodeName(code=report.category, name=category.name if category else report.category),
+        description=report.description,
+        location=schemas.LocationOut(lat=report.location.lat, lng=report.location.lng),
+        address=report.address,
+        status=report.status.value,
+        status_label=report.status_label,
+        unit=_code_name(report.unit_code, unit.name if unit else None),
+        received_at=vn_time(report.received_at),
+        triage_due_at=vn_time(report.triage_due_at),
+        due_at=vn_time(report.due_at),
+        overdue=report.is_overdue(now),
+        closed_at=vn_time(report.closed_at),
+        answer=report.answer,
+        media=[
+            schemas.MediaOut(url=media_url(m.key), content_type=m.content_type) for m in report.media if m.uploaded
+        ],
+        timeline=[schemas.TimelineEntry(at=vn_time(e.at), type=e.type, text=e.public_text) for e in report.timeline()],
+        rating=report.feedback.rating if report.feedback else None,
+    )
+    if not may_see_private(report, viewer):
+        return schemas.ReportPublic(**public).model_dump(mode="json")  # type: ignore[arg-type]
+    r = report.routing
+    private = schemas.ReportPrivate(
+        **public,  # type: ignore[arg-type]
+        reporter=schemas.ReporterOut(
+            name=report.reporter.name, phone=report.reporter.phone, email=report.reporter.email
+        ),
+        hidden=None if report.hidden is None else schemas.HiddenOut(reason=report.hidden.reason, at=vn_time(report.hidden.at)),  # type: ignore[arg-type]
+        is_test=report.is_test,
+        routing=None
+        if r is None
+        else schemas.RoutingOut(method=r.method, uncertain=r.uncertain, distance_m=r.distance_m, reason=r.reason),
+        history=[
+            schemas.HistoryOut(
+                at=vn_time(e.at),  # type: ignore[arg-type]
+                type=e.type,
+                actor_role=e.actor_role,
+                actor_unit=e.actor_unit,
+                actor_sub=e.actor_sub,
+                public=e.public,
+                public_text=e.public_text,
+                internal_text=e.internal_text,
+            )
+            for e in report.history
+        ],
+        occurred_at=vn_time(report.occurred_at),
+    )
+    # A reporter sees their own report, not the unit's internal notes about it.
+    if viewer is not None and viewer.sub == report.reporter.sub and not (
+        viewer.has("ioc") or viewer.has("tech") or (viewer.has("officer") and viewer.unit_code == report.unit_code)
+    ):
+        private.history = [h for h in private.history if h.public]
+        for h in private.history:
+            h.internal_text = None
+            h.actor_sub = None
+    return private.model_dump(mode="json")

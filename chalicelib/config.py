@@ -1,0 +1,67 @@
+"""One Settings object: the only place that reads the environment.
+
+Nothing here runs at import time: `chalice package` imports app.py with no environment, and tests start moto
+before the first AWS client is made. Call `settings()` where a value is needed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    reports_table: str
+    ledger_table: str
+    stats_table: str
+    idempotency_table: str
+    media_bucket: str
+    sender: str
+    # "cognito" in AWS; "dev" for the local development issuer (key in the local state folder).
+    auth_mode: str
+    jwt_issuer: str
+    jwt_audience: str
+    jwks_url: str | None
+    dev_jwks_file: str | None
+    daily_report_quota: int
+    app_base_url: str
+    # Where a unit's webhook secrets live: environment variables named in units.json (SSM in production).
+    local_outbox_dir: str | None
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name) or default
+
+
+@cache
+def settings() -> Settings:
+    stage = _env("STAGE", "dev")
+    prefix = _env("RESOURCE_PREFIX", f"fieldreport-{stage}")
+    region = _env("AWS_REGION", _env("AWS_DEFAULT_REGION", "ap-southeast-1"))
+    pool = os.environ.get("COGNITO_USER_POOL_ID")
+    issuer = _env(
+        "JWT_ISSUER",
+        f"https://cognito-idp.{region}.amazonaws.com/{pool}" if pool else "http://127.0.0.1:8000/dev-issuer",
+    )
+    return Settings(
+        stage=stage,
+        region=region,
+        reports_table=_env("REPORTS_TABLE", f"{prefix}-reports"),
+        ledger_table=_env("LEDGER_TABLE", f"{prefix}-ledger"),
+        stats_table=_env("STATS_TABLE", f"{prefix}-stats"),
+        idempotency_table=_env("IDEMPOTENCY_TABLE", f"{prefix}-idempotency"),
+        media_bucket=_env("MEDIA_BUCKET", f"{prefix}-media"),
+        sender=_env("SENDER_EMAIL", "phananh@dienbien.example.vn"),
+        auth_mode=_env("AUTH_MODE", "cognito" if pool else "dev"),
+        jwt_issuer=issuer,
+        jwt_audience=_env("JWT_AUDIENCE", _env("COGNITO_CLIENT_ID", "fieldreport-dev")),
+        jwks_url=os.environ.get("JWKS_URL") or (f"{issuer}/.well-known/jwks.json" if pool else None),
+        dev_jwks_file=os.environ.get("DEV_JWKS_FILE"),
+        daily_report_quota=int(_env("DAILY_REPORT_QUOTA", "20")),
+        app_base_url=_env("APP_BASE_URL", "http://127.0.0.1:8000"),
+        local_outbox_dir=os.environ.get("LOCAL_OUTBOX_DIR"),
+    )

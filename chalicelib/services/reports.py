@@ -1,0 +1,164 @@
+"""Use cases of step 1 (intake) and of reading reports: submit, read, list, attach photos."""
+
+from __future__ import annotations
+
+import calendar as _cal
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from chalicelib.api.auth import Principal
+from chalicelib.domain import errors
+from chalicelib.domain.geo import ProvinceOutline
+from chalicelib.domain.ids import is_valid_id, new_id
+from chalicelib.domain.report import (
+    MAX_ATTACHMENTS,
+    VN_OFFSET,
+    HistoryEntry,
+    Location,
+    Media,
+    Report,
+    Reporter,
+)
+from chalicelib.domain.units import CategoryCatalog
+from chalicelib.store.reports import Page, PublicFilters, ReportRepository
+
+BORDER_TOLERANCE_M = 1000.0
+
+
+def _field_error(cls: type[errors.DomainError], field: str, message: str) -> errors.DomainError:
+    return cls(message, [{"field": field, "message": message}])
+
+
+class ReportService:
+    def __init__(self, repo: ReportRepository | None = None, quota: int = 20) -> None:
+        self.repo = repo or ReportRepository()
+        self.quota = quota
+
+    # --- step 1: intake ---
+
+    def submit(self, body: object, caller: Principal, now: datetime) -> Report:
+        """Accept a citizen's report (api.md "Submitting a report"); routing follows from the table's stream."""
+        from chalicelib.api.schemas import SubmitReport
+
+        assert isinstance(body, SubmitReport)
+        if not (caller.has("citizen") or caller.has("tech")):
+            raise errors.NotAllowed("Chỉ người dân (tài khoản công dân) mới gửi được phản ánh.")
+        if body.is_test and not caller.has("tech"):
+            raise _field_error(
+                errors.NotAllowed, "is_test", "Chỉ cán bộ kỹ thuật IOC mới được tạo phản ánh thử nghiệm (is_test)."
+            )
+        if CategoryCatalog.default().get(body.category) is None:
+            raise _field_error(
+                errors.InvalidInput,
+                "category",
+                f"Lĩnh vực '{body.category}' không tồn tại; xem danh sách tại GET /v1/categories.",
+            )
+        lat, lng = body.location.lat, body.location.lng
+        if not ProvinceOutline.default().contains(lat, lng, tolerance_m=BORDER_TOLERANCE_M):
+            raise _field_error(
+                errors.LocationOutsideProvince,
+                "location",
+                "Vị trí phản ánh nằm ngoài địa bàn tỉnh Điện Biên. Vui lòng chọn lại vị trí trên bản đồ.",
+            )
+        given = body.reporter
+        name = (given.name if given else None) or caller.name
+        phone = (given.phone if given else None) or caller.phone
+        email = (given.email if given else None) or caller.email
+        if not name:
+            raise _field_error(errors.InvalidInput, "reporter.name", "Thiếu trường bắt buộc 'reporter.name'.")
+        if not phone:
+            raise _field_error(errors.InvalidInput, "reporter.phone", "Thiếu trường bắt buộc 'reporter.phone'.")
+        if body.occurred_at is not None and body.occurred_at > now + timedelta(minutes=10):
+            raise _field_error(
+                errors.InvalidInput, "occurred_at", "Trường 'occurred_at' không được là thời điểm trong tương lai."
+            )
+        report = Report(
+            id=new_id(int(now.timestamp() * 1000)),
+            category=body.category,
+            description=body.description,
+            location=Location(lat, lng),
+            address=body.address,
+            occurred_at=body.occurred_at,
+            reporter=Reporter(sub=caller.sub, name=name, phone=phone, email=email),
+            received_at=now,
+            is_test=body.is_test,
+            history=(
+                HistoryEntry(
+                    at=now,
+                    type="received",
+                    actor_sub=caller.sub,
+                    actor_role="tech" if caller.has("tech") else "citizen",
+                    public_text="Hệ thống đã tiếp nhận phản ánh.",
+                ),
+            ),
+        )
+        quota_key = None
+        if not caller.has("tech"):
+            day = now.astimezone(VN_OFFSET).date()
+            quota_key = (f"quota#{caller.sub}", day.isoformat())
+        expires = _cal.timegm((now + timedelta(days=2)).utctimetuple())
+        self.repo.create(report, quota_key, self.quota, expires)
+        return report
+
+    # --- reading ---
+
+    def get(self, report_id: str) -> Report:
+        report = self.repo.get(report_id) if is_valid_id(report_id) else None
+        if report is None:
+            raise errors.ReportNotFound("Không tìm thấy phản ánh.")
+        return report
+
+    def public_page(self, filters: PublicFilters, limit: int, cursor: str | None) -> Page:
+        return self.repo.public_page(filters, limit, cursor)
+
+    def mine(self, caller: Principal, limit: int, cursor: str | None) -> Page:
+        return self.repo.by_reporter(caller.sub, limit, cursor)
+
+    # --- attachments ---
+
+    def reserve_attachment(
+        self, report_id: str, caller: Principal, content_type: str, size: int, purpose: str, now: datetime
+    ) -> tuple[Report, Media]:
+        """Reserve an upload slot: the reporter for their report, the unit's officer for photos of the result."""
+        from chalicelib.media import LIMITS, media_key
+
+        report = self.get(report_id)
+        if purpose == "answer":
+            allowed = caller.has("officer") and caller.unit_code == report.unit_code and report.is_open
+        else:
+            allowed = caller.sub == report.reporter.sub and not report.is_closed
+        if not allowed:
+            if purpose != "answer" and caller.sub != report.reporter.sub and not report.is_public:
+                raise errors.ReportNotFound("Không tìm thấy phản ánh.")
+            raise errors.NotAllowed("Bạn không thể đính kèm tệp cho phản ánh này.")
+        max_bytes = LIMITS[content_type][0]
+        if size > max_bytes:
+            message = f"Tệp {content_type} chỉ được tối đa {max_bytes // (1024 * 1024)} MB."
+            raise _field_error(errors.InvalidInput, "size", message)
+        if sum(1 for m in report.media if m.purpose == purpose) >= MAX_ATTACHMENTS:
+            raise errors.AttachmentLimit(f"Mỗi phản ánh chỉ được đính kèm tối đa {MAX_ATTACHMENTS} tệp.")
+        media = Media(
+            key=media_key(report.id, new_id(int(now.timestamp() * 1000)), content_type),
+            content_type=content_type,
+            max_bytes=max_bytes,
+            reserved_at=now,
+            purpose=purpose,
+        )
+        saved = self.repo.save(replace(report, media=(*report.media, media)))
+        return saved, media
+
+    def media_uploaded(self, key: str, size: int) -> Report | None:
+        """S3 says an object arrived: mark its slot uploaded (idempotent; unknown keys are ignored)."""
+        from chalicelib.media import report_id_from_key
+
+        report_id = report_id_from_key(key)
+        if report_id is None or not is_valid_id(report_id):
+            return None
+        report = self.repo.get(report_id)
+        if report is None:
+            return None
+        slots = [m for m in report.media if m.key == key]
+        if not slots or slots[0].uploaded:
+            return report
+        media = tuple(replace(m, uploaded=True, size=size) if m.key == key else m for m in report.media)
+        return self.repo.save(replace(report, media=media))

@@ -1,0 +1,98 @@
+"""The reports table's stream: decode each change and hand it to the consumers, each idempotent.
+
+A record whose consumer fails is returned in `batchItemFailures` (Powertools BatchProcessor), so Lambda retries
+that record alone; every consumer therefore tolerates seeing a change twice (conditional writes keyed on the
+report, the unit, the deadline or the event id).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from chalicelib.domain.report import Report
+
+logger = Logger(service="fieldreport", child=True)
+
+
+@dataclass(frozen=True)
+class ReportChange:
+    event_id: str
+    event_name: str  # INSERT | MODIFY | REMOVE
+    old: Report | None
+    new: Report | None
+
+
+Consumer = Callable[[ReportChange], None]
+
+# Consumers, in order, as "module:function" so that each is imported only when the stream function runs.
+CONSUMERS: list[str] = [
+    "chalicelib.services.stream:note_seen",
+]
+
+
+def note_seen(change: ReportChange) -> None:
+    """The stream function saw a report change (kept first: it makes the flow visible in the logs)."""
+    report = change.new or change.old
+    if report is not None:
+        logger.info("report change", extra={"report_id": report.id, "event": change.event_name,
+                                             "status": report.status.value})
+
+
+def _consumers() -> list[Consumer]:
+    out = []
+    for ref in CONSUMERS:
+        module, _, name = ref.partition(":")
+        out.append(getattr(importlib.import_module(module), name))
+    return out
+
+
+def decode(record: dict[str, Any]) -> ReportChange:
+    from chalicelib.store.reports import from_raw
+
+    data = record.get("dynamodb", {})
+    old = data.get("OldImage")
+    new = data.get("NewImage")
+    return ReportChange(
+        event_id=str(record.get("eventID")),
+        event_name=str(record.get("eventName")),
+        old=from_raw(old) if old else None,
+        new=from_raw(new) if new else None,
+    )
+
+
+def handle_change(change: ReportChange, consumers: list[Consumer] | None = None) -> None:
+    for consume in consumers if consumers is not None else _consumers():
+        consume(change)
+
+
+def process_stream_batch(event: dict[str, Any], lambda_context: Any = None) -> dict[str, Any]:
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    consumers = _consumers()
+
+    def record_handler(record: Any) -> None:
+        change = decode(record.raw_event)
+        report = change.new or change.old
+        try:
+            handle_change(change, consumers)
+        except Exception:
+            logger.exception("stream record failed", extra={"report_id": report.id if report else None})
+            raise
+
+    processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+    result: dict[str, Any] = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=lambda_context
+    )
+    return result
+
+
+def now_utc() -> datetime:
+    from datetime import UTC
+
+    return datetime.now(UTC)

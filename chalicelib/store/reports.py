@@ -1,0 +1,251 @@
+"""The report repository: domain objects in, domain objects out; every read is a GetItem or one Query page."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain.errors import ConcurrentUpdate, InvalidInput, QuotaExceeded
+from chalicelib.domain.report import Report, report_from_doc, report_to_doc, utc_text
+from chalicelib.store.models import LedgerItem, ReportItem, bind
+
+PUBLIC_PARTITION = "PUB"
+SWEEP_PARTITION = "OPEN"
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Report]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class PublicFilters:
+    status: str | None = None
+    unit: str | None = None
+    category: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    bbox: tuple[float, float, float, float] | None = None  # min_lng, min_lat, max_lng, max_lat
+
+
+def _rcv_sk(report: Report) -> str:
+    return f"{utc_text(report.received_at)}#{report.id}"
+
+
+def to_item(report: Report) -> ReportItem:
+    """Derive every index key from the domain object, so the indexes can never disagree with the report."""
+    public = report.is_public
+    open_ = report.is_open and report.unit_code is not None
+    queue_due = report.triage_due_at if report.status == "assigned" else report.due_at
+    item = ReportItem(
+        report_id=report.id,
+        version=report.version,
+        doc=report_to_doc(report),
+        status=report.status.value,
+        category=report.category,
+        lat=report.location.lat,
+        lng=report.location.lng,
+        is_test=report.is_test,
+        hidden=report.hidden is not None,
+        rcv_sk=_rcv_sk(report),
+        reporter_sub=report.reporter.sub,
+        unit_code=report.unit_code,
+        pub_pk=PUBLIC_PARTITION if public else None,
+        pub_unit=report.unit_code if public and report.unit_code else None,
+        queue_unit=report.unit_code if open_ else None,
+        queue_sk=f"{utc_text(queue_due)}#{report.id}" if open_ and queue_due else None,
+        sweep_pk=SWEEP_PARTITION if report.next_check_at and not report.is_closed else None,
+        sweep_sk=f"{utc_text(report.next_check_at)}#{report.id}"
+        if report.next_check_at and not report.is_closed
+        else None,
+    )
+    return item
+
+
+def from_item(item: ReportItem) -> Report:
+    return report_from_doc(item.doc)
+
+
+def from_raw(raw: dict[str, Any]) -> Report:
+    """Decode a raw DynamoDB item (a query page or a stream image) into a report."""
+    return from_item(ReportItem.from_raw_data(raw))
+
+
+def encode_cursor(key: dict[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, partition_attr: str, partition_value: str) -> dict[str, Any] | None:
+    """An opaque cursor back into a key, refusing one that belongs to another list."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        key = json.loads(raw)
+        ok = isinstance(key, dict) and key.get(partition_attr, {}).get("S") == partition_value
+    except (binascii.Error, ValueError, UnicodeDecodeError, AttributeError):
+        ok = False
+    if not ok:
+        raise InvalidInput(
+            "Tham số 'cursor' không hợp lệ.",
+            [{"field": "cursor", "message": "Con trỏ trang không hợp lệ hoặc thuộc danh sách khác."}],
+        )
+    return key  # type: ignore[no-any-return]
+
+
+class ReportRepository:
+    """Reports in DynamoDB. Writes are conditional on the version read, so two writers cannot both win."""
+
+    def __init__(self) -> None:
+        bind()
+
+    def get(self, report_id: str) -> Report | None:
+        try:
+            item = ReportItem.get(report_id, consistent_read=True)
+        except ReportItem.DoesNotExist:
+            return None
+        return from_item(item)
+
+    def create(self, report: Report, quota_key: tuple[str, str] | None, quota_max: int, expires_at: int) -> None:
+        """Store a new report and count it against the reporter's daily quota in one transaction."""
+        item = to_item(report)
+        if quota_key is None:
+            item.save(condition=ReportItem.report_id.does_not_exist())
+            return
+        counter = LedgerItem(pk=quota_key[0], sk=quota_key[1])
+        try:
+            with TransactWrite(connection=ReportItem._get_connection().connection) as tx:
+                tx.update(
+                    counter,
+                    actions=[LedgerItem.count.add(1), LedgerItem.expires_at.set(expires_at)],
+                    condition=LedgerItem.count.does_not_exist() | (LedgerItem.count < quota_max),
+                )
+                tx.save(item, condition=ReportItem.report_id.does_not_exist())
+        except TransactWriteError as e:
+            reasons = e.cancellation_reasons
+            if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+                raise QuotaExceeded(
+                    f"Bạn đã gửi tối đa {quota_max} phản ánh trong ngày hôm nay. Vui lòng gửi lại vào ngày mai."
+                ) from e
+            raise
+
+    def save(self, report: Report, extra_condition: Condition | None = None) -> Report:
+        """Write a changed report whose `version` is the one read; returns it with the version bumped."""
+        new = replace(report, version=report.version + 1)
+        condition = ReportItem.version == report.version
+        if extra_condition is not None:
+            condition = condition & extra_condition
+        try:
+            to_item(new).save(condition=condition)
+        except PutError as e:
+            if e.cause_response_code == "ConditionalCheckFailedException":
+                raise ConcurrentUpdate(
+                    "Phản ánh vừa được người khác cập nhật. Vui lòng tải lại và thử lại."
+                ) from e
+            raise
+        return new
+
+    def delete(self, report: Report) -> None:
+        try:
+            ReportItem(report_id=report.id).delete(condition=ReportItem.version == report.version)
+        except Exception as e:  # pynamodb DeleteError
+            if getattr(e, "cause_response_code", None) == "ConditionalCheckFailedException":
+                raise ConcurrentUpdate("Phản ánh vừa được người khác cập nhật. Vui lòng tải lại.") from e
+            raise
+
+    # --- queries: one page, one request ---
+
+    def _page(self, index: Any, hash_value: str, partition_attr: str, limit: int, cursor: str | None,
+              **kwargs: Any) -> Page:
+        start = decode_cursor(cursor, partition_attr, hash_value)
+        results = index.query(hash_value, page_size=limit, last_evaluated_key=start, **kwargs)
+        page = next(results.page_iter)
+        items = [from_raw(raw) for raw in page.get("Items", [])]
+        return Page(items=items, next_cursor=encode_cursor(page.get("LastEvaluatedKey")))
+
+    def public_page(self, filters: PublicFilters, limit: int, cursor: str | None) -> Page:
+        """The public list, newest first. `unit` picks its own index; the other filters narrow one page."""
+        range_condition = None
+        low = utc_text(filters.since) if filters.since else None
+        high = utc_text(filters.until) + "~" if filters.until else None
+        if low and high:
+            range_condition = ReportItem.rcv_sk.between(low, high)
+        elif low:
+            range_condition = ReportItem.rcv_sk >= low
+        elif high:
+            range_condition = ReportItem.rcv_sk <= high
+        condition: Condition | None = None
+        for part in (
+            ReportItem.status == filters.status if filters.status else None,
+            ReportItem.category == filters.category if filters.category else None,
+            ReportItem.lng.between(filters.bbox[0], filters.bbox[2]) & ReportItem.lat.between(
+                filters.bbox[1], filters.bbox[3]
+            )
+            if filters.bbox
+            else None,
+        ):
+            if part is not None:
+                condition = part if condition is None else condition & part
+        if filters.unit:
+            index, hash_value, attr = ReportItem.public_unit_index, filters.unit, "pub_unit"
+        else:
+            index, hash_value, attr = ReportItem.public_index, PUBLIC_PARTITION, "pub_pk"
+        return self._page(
+            index,
+            hash_value,
+            attr,
+            limit,
+            cursor,
+            range_key_condition=range_condition,
+            filter_condition=condition,
+            scan_index_forward=False,
+        )
+
+    def by_reporter(self, sub: str, limit: int, cursor: str | None) -> Page:
+        return self._page(ReportItem.reporter_index, sub, "reporter_sub", limit, cursor, scan_index_forward=False)
+
+    def unit_queue(self, unit: str, limit: int, cursor: str | None, due_before: datetime | None = None,
+                   status: str | None = None) -> Page:
+        """A unit's open reports, earliest current deadline first (triage while assigned, then resolution)."""
+        range_condition = ReportItem.queue_sk <= utc_text(due_before) + "~" if due_before else None
+        filter_condition = ReportItem.status == status if status else None
+        return self._page(
+            ReportItem.queue_index,
+            unit,
+            "queue_unit",
+            limit,
+            cursor,
+            range_key_condition=range_condition,
+            filter_condition=filter_condition,
+            scan_index_forward=True,
+        )
+
+    def by_unit(self, unit: str, since: datetime | None = None, until: datetime | None = None) -> Iterator[Report]:
+        """Every report a unit holds, by receipt time (statistics recomputation; admin only)."""
+        cond = None
+        if since and until:
+            cond = ReportItem.rcv_sk.between(utc_text(since), utc_text(until) + "~")
+        for item in ReportItem.unit_index.query(unit, range_key_condition=cond):
+            yield from_item(item)
+
+    def due_for_check(self, until: datetime) -> Iterator[Report]:
+        """Open reports whose next deadline check is at or before `until` (the deadline sweep's index)."""
+        for item in ReportItem.sweep_index.query(
+            SWEEP_PARTITION, range_key_condition=ReportItem.sweep_sk <= utc_text(until) + "~"
+        ):
+            yield from_item(item)
+
+
+__all__ = ["Page", "PublicFilters", "ReportRepository", "UpdateError", "from_raw", "to_item"]

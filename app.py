@@ -257,3 +257,14 @@ def handle_report_stream(event: Any) -> dict[str, Any]:
     from chalicelib.services.stream import process_stream_batch
 
     return process_stream_batch(event.to_dict(), app.lambda_context)
+
+
+# ---------------------------------------------------------------- calendar (issue 3)
+
+# ---------------------------------------------------------------- routing and forwarding (issue 4)
+
+# ---------------------------------------------------------------- handling workflow (issue 5)
+
+# ---------------------------------------------------------------- deadline watch: schedules (issue 6)
+
+# ---------------------------------------------------------------- statistics (issue 7)

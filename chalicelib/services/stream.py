@@ -33,6 +33,9 @@ Consumer = Callable[[ReportChange], None]
 # Consumers, in order, as "module:function" so that each is imported only when the stream function runs.
 CONSUMERS: list[str] = [
     "chalicelib.services.stream:note_seen",
+    # routing and forwarding (issue 4)
+    # statistics counters (issue 7)
+    # telling the citizen (issue 5)
 ]
 
 

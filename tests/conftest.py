@@ -89,3 +89,23 @@ def tokens(dev_issuer):
                 "Content-Type": "application/json"}
 
     return make
+
+
+@pytest.fixture
+def stream(aws_env):
+    """Feeds the reports table's stream to the real stream handler: `stream.pump()` after a write."""
+    import boto3
+
+    import app as app_module
+    from chalicelib.config import settings
+    from infra.local.stream_worker import StreamPump
+
+    session = boto3.session.Session(region_name=REGION)
+
+    def client(service: str):
+        # moto's in-process router only matches the streams endpoint with a trailing slash.
+        if service == "dynamodbstreams":
+            return session.client(service, endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com/")
+        return session.client(service)
+
+    return StreamPump(client, settings().reports_table, app_module.handle_report_stream, REGION)

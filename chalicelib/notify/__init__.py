@@ -1,0 +1,1 @@
+"""Outgoing messages: e-mail through SES and signed webhooks; templates with autoescaping."""

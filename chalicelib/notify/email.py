@@ -54,9 +54,9 @@ def build_message(
     msg["To"] = ", ".join(to)
     msg["Subject"] = subject
     msg["Message-ID"] = make_msgid(domain=(sender or settings().sender).split("@")[-1])
-    msg.set_content(text, charset="utf-8")
+    msg.set_content(text, charset="utf-8", cte="quoted-printable")
     if html is not None:
-        msg.add_alternative(html, subtype="html", charset="utf-8")
+        msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     for filename, content_type, data in attachments or []:
         maintype, _, subtype = content_type.partition("/")
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)

@@ -167,9 +167,20 @@ class Report:
         """Listed publicly: neither hidden (Điều 9) nor a technical test report."""
         return self.hidden is None and not self.is_test
 
+    @property
+    def current_deadline(self) -> datetime | None:
+        """The deadline the unit must meet next: triage while the report waits to be accepted, then resolution."""
+        if self.is_closed:
+            return None
+        if self.status == Status.ASSIGNED and self.triage_due_at is not None:
+            return min(self.triage_due_at, self.due_at) if self.due_at else self.triage_due_at
+        return self.due_at
+
     def is_overdue(self, now: datetime) -> bool:
-        """domain.md: overdue when the current deadline has passed and the report is not closed."""
-        return not self.is_closed and self.due_at is not None and now > self.due_at
+        """domain.md: overdue (quá hạn) when the current deadline has passed and the report is not closed.
+        While a report waits for triage, a missed triage deadline (1 working day) already makes it overdue."""
+        deadline = self.current_deadline
+        return deadline is not None and now > deadline
 
     @property
     def status_label(self) -> str:

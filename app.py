@@ -7,6 +7,7 @@ inside the handlers that need them, so the HTTP cold start does not pay for them
 
 from __future__ import annotations
 
+import functools
 import os
 from datetime import UTC, date, datetime
 from typing import Any
@@ -21,7 +22,29 @@ from chalicelib.api.schemas import AttachmentRequest, SubmitReport
 from chalicelib.domain.report import Status, parse_instant
 
 APP_NAME = "fieldreport"
-app = Chalice(app_name=APP_NAME, configure_logs=False)
+
+
+class FieldReportApp(Chalice):
+    """Chalice turns an exception raised in a view into its own 500 before any middleware sees it. So every
+    route's view is guarded when it is registered: domain and input errors become api.md's error shape, anything
+    else a logged 500 without details. Bad input never yields a 5xx."""
+
+    def _register_route(self, name: str, user_handler: Any, kwargs: Any, **unused: Any) -> None:
+        @functools.wraps(user_handler)
+        def guarded(*args: Any, **kw: Any) -> Any:
+            try:
+                return user_handler(*args, **kw)
+            except Exception as exc:
+                response = http.error_for(exc)
+                if response is not None:
+                    return response
+                logger.exception("unhandled error", extra={"error_type": type(exc).__name__})
+                return http.error_response(500, "internal_error", "Hệ thống đang gặp sự cố. Vui lòng thử lại sau.")
+
+        super()._register_route(name, guarded, kwargs, **unused)
+
+
+app = FieldReportApp(app_name=APP_NAME, configure_logs=False)
 app.api.cors = False
 
 logger = Logger(service=APP_NAME)
@@ -42,22 +65,9 @@ MEDIA_BUCKET_NAME = os.environ.get("MEDIA_BUCKET", "fieldreport-dev-media")
 
 
 def clock() -> datetime:
-    return datetime.now(UTC)
-
-
-@app.middleware("http")
-def errors_as_responses(event: Any, get_response: Any) -> Response:
-    """Domain and input errors become api.md's error shape; anything else is a logged 500 with no details."""
-    try:
-        return get_response(event)
-    except Exception as exc:
-        response = http.error_for(exc)
-        if response is not None:
-            if response.status_code >= 500:
-                logger.exception("request failed")
-            return response
-        logger.exception("unhandled error", extra={"error_type": type(exc).__name__})
-        return http.error_response(500, "internal_error", "Hệ thống đang gặp sự cố. Vui lòng thử lại sau.")
+    """Now, to the millisecond: what is stored is what is answered."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 @app.authorizer(ttl_seconds=60)
@@ -263,8 +273,115 @@ def handle_report_stream(event: Any) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- routing and forwarding (issue 4)
 
+
+@app.route("/v1/deliveries", methods=["GET"], authorizer=jwt_auth)
+def list_deliveries() -> Response:
+    """The IOC's list of deliveries to units that failed (after the stream's retries they stay here)."""
+    from chalicelib.services.forwarding import failed_deliveries
+
+    request = app.current_request
+    caller = http.principal_from_request(request)
+    http.require_role(caller, "ioc")
+    params = request.query_params
+
+    def _failed(v: str) -> str:
+        if v != "failed":
+            raise ValueError(v)
+        return v
+
+    http.parse_query(params, "status", _failed, "'failed'")
+    page = failed_deliveries(http.parse_limit(params), (params or {}).get("cursor"))
+    return http.json_response(page)
+
+
 # ---------------------------------------------------------------- handling workflow (issue 5)
 
 # ---------------------------------------------------------------- deadline watch: schedules (issue 6)
 
+from chalice import Rate  # noqa: E402  (kept in this section; may join the chalice import at the top)
+
+
+def _scheduled_now(event: Any) -> datetime:
+    """The instant a scheduled run stands for: `detail.at` when given (a replay), else the event's `time`
+    (EventBridge's scheduled instant; `make sla AT=...` sends an event whose time is AT)."""
+    detail = getattr(event, "detail", None)
+    at = detail.get("at") if isinstance(detail, dict) else None
+    return parse_instant(str(at or event.time))
+
+
+# Every 15 minutes: reminders before a deadline, breaches after it (docs/deadline-watch.md).
+@app.schedule(Rate(15, unit=Rate.MINUTES))
+def deadline_sweep(event: Any) -> dict[str, Any]:
+    """Find reports with a notice due (sparse sweep index), tell their units and the IOC, mark breaches
+    overdue. Publishes "OverdueReports" (reports in breach seen by this sweep); the IOC's alarm is on it."""
+    from chalicelib.services.watch import run_sweep
+
+    result = run_sweep(_scheduled_now(event))
+    metrics.add_metric(name="OverdueReports", unit=MetricUnit.Count, value=result.overdue_reports)
+    return result.as_dict()
+
+
+# EventBridge cron is in UTC. Vietnam is UTC+7 all year (no daylight saving time), so 07:30 in Vietnam is
+# 00:30 UTC on the same day. It fires Monday to Saturday because the Government sometimes declares a Saturday
+# a make-up working day; the handler itself skips any day that is not a working day (WorkingCalendar), which
+# also covers holidays that fall on weekdays.
+@app.schedule(Cron(30, 0, "?", "*", "MON-SAT", "*"))
+def daily_digest(event: Any) -> dict[str, Any]:
+    """Each unit with open reports gets its morning list: due today, overdue, new since the previous
+    working day. Raises after trying every unit if a digest failed: Lambda's retry sends the missing ones."""
+    from chalicelib.services.watch import daily_digest as run_digest
+
+    return run_digest(_scheduled_now(event)).as_dict()
+
+
 # ---------------------------------------------------------------- statistics (issue 7)
+
+
+@app.route("/v1/stats", methods=["GET"], authorizer=jwt_auth)
+def stats_table() -> Response:
+    """The IOC table for `from`..`to` (days of receipt, Vietnam time), from the counters: one Query.
+    The IOC sees every unit and the province; an officer only their unit's row. `format=csv` for Excel."""
+    from chalicelib.api.stats_schemas import StatsTable
+    from chalicelib.domain.stats import table_csv
+    from chalicelib.services.stats import StatsService, check_period, table_dict
+
+    request = app.current_request
+    caller = http.principal_from_request(request)
+    http.require_role(caller, "ioc", "officer")
+    params = request.query_params
+    start, end = check_period(
+        http.parse_query(params, "from", date.fromisoformat, "ngày dạng YYYY-MM-DD"),
+        http.parse_query(params, "to", date.fromisoformat, "ngày dạng YYYY-MM-DD"),
+    )
+
+    def _format(v: str) -> str:
+        if v not in ("json", "csv"):
+            raise ValueError(v)
+        return v
+
+    fmt = http.parse_query(params, "format", _format, "'json' hoặc 'csv'") or "json"
+    view = StatsService().view(start, end, caller)
+    if fmt == "csv":
+        filename = f"thong-ke-paht-{start.isoformat()}_{end.isoformat()}.csv"
+        return Response(
+            body=table_csv(view.table),
+            status_code=200,
+            headers={
+                "Content-Type": "text/csv; charset=utf-8",
+                "Content-Disposition": f'attachment; filename="{filename}"',
+            },
+        )
+    body = StatsTable.model_validate(table_dict(view)).model_dump(mode="json", by_alias=True)
+    return http.json_response(body)
+
+
+# Monday 08:00 in Vietnam (UTC+7, no daylight saving time) is Monday 01:00 UTC: EventBridge cron is in UTC.
+@app.schedule(Cron(0, 1, "?", "*", "MON", "*"))
+def weekly_report(event: Any) -> dict[str, Any]:
+    """The weekly IOC report (issue 6): last week's table and the year to date, e-mailed to the IOC. "Now" is
+    the event's scheduled time, so a replay (`make weekly AT=...`) reports the week it would have."""
+    from chalicelib.services.stats import StatsService
+
+    summary = StatsService().weekly_report(parse_instant(event.time))
+    logger.info("weekly report", extra={k: v for k, v in summary.items() if k != "recipients"})
+    return summary

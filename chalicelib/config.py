@@ -37,6 +37,15 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name) or default
 
 
+def secret(name: str) -> str | None:
+    """A named secret, e.g. a unit's webhook signing key (units.json names the variable, never the value).
+
+    Read at the moment of use, not cached, so a rotated secret is picked up by the next delivery.
+    None when unset or empty. (issue 4)
+    """
+    return os.environ.get(name) or None
+
+
 @cache
 def settings() -> Settings:
     stage = _env("STAGE", "dev")

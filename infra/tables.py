@@ -101,7 +101,9 @@ def create_table_params(definition: dict[str, Any]) -> tuple[dict[str, Any], dic
     if "StreamSpecification" in definition:
         params["StreamSpecification"] = {"StreamEnabled": True, **definition["StreamSpecification"]}
     ttl = definition.get("TimeToLiveSpecification")
-    ttl_params = None if ttl is None else {"TableName": definition["TableName"], "TimeToLiveSpecification": ttl}
+    ttl_params = (
+        None if ttl is None else {"TableName": definition["TableName"], "TimeToLiveSpecification": ttl}
+    )
     return params, ttl_params
 
 

@@ -85,8 +85,10 @@ def tokens(dev_issuer):
     """tokens("citizen"), tokens("officer", unit="03127"), tokens("ioc") ... -> Authorization headers."""
 
     def make(role: str, unit: str | None = None, sub: str | None = None, **extra) -> dict[str, str]:
-        return {"Authorization": f"Bearer {dev_issuer.token(role, unit, sub, **extra)}",
-                "Content-Type": "application/json"}
+        return {
+            "Authorization": f"Bearer {dev_issuer.token(role, unit, sub, **extra)}",
+            "Content-Type": "application/json",
+        }
 
     return make
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from chalice import Response
 from pydantic import BaseModel, ValidationError
@@ -20,12 +20,15 @@ from chalicelib.domain import errors
 MAX_BODY_BYTES = 1024 * 1024
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 
-M = TypeVar("M", bound=BaseModel)
-
-
 class HttpError(Exception):
-    def __init__(self, status: int, code: str, message: str, details: list[dict[str, str]] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -64,8 +67,13 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(body=text, status_code=status, headers={**JSON_HEADERS, **(headers or {})})
 
 
-def error_response(status: int, code: str, message: str, details: list[dict[str, str]] | None = None,
-                   headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     return json_response(
         {"error": {"code": code, "message": message, "details": details or []}}, status, headers
     )
@@ -127,7 +135,9 @@ def validation_details(exc: ValidationError) -> list[dict[str, str]]:
         ctx = dict(err.get("ctx") or {})
         kind = err["type"]
         if kind == "value_error":
-            template = _VALUE_MESSAGES.get(str(ctx.get("error")), "Giá trị của trường '{field}' không hợp lệ.")
+            template = _VALUE_MESSAGES.get(
+                str(ctx.get("error")), "Giá trị của trường '{field}' không hợp lệ."
+            )
         else:
             template = _MESSAGES.get(kind, "Giá trị của trường '{field}' không hợp lệ.")
         try:
@@ -138,7 +148,7 @@ def validation_details(exc: ValidationError) -> list[dict[str, str]]:
     return details
 
 
-def parse_body(raw: bytes | None, model: type[M]) -> M:
+def parse_body[M: BaseModel](raw: bytes | None, model: type[M]) -> M:
     """Validate a JSON request body against a schema, or raise the 400/413 that says what is wrong."""
     raw = raw or b""
     if len(raw) > MAX_BODY_BYTES:
@@ -150,7 +160,9 @@ def parse_body(raw: bytes | None, model: type[M]) -> M:
     except ValidationError as e:
         if any(err["type"] == "json_invalid" for err in e.errors()):
             raise HttpError(400, "malformed_json", "Nội dung yêu cầu không phải JSON hợp lệ.") from e
-        if any(err["type"] in ("model_type", "model_attributes_type") and not err["loc"] for err in e.errors()):
+        if any(
+            err["type"] in ("model_type", "model_attributes_type") and not err["loc"] for err in e.errors()
+        ):
             raise HttpError(400, "malformed_json", "Nội dung yêu cầu phải là một đối tượng JSON.") from e
         details = validation_details(e)
         raise HttpError(400, "invalid_input", details[0]["message"], details) from e

@@ -56,7 +56,9 @@ def run_idempotent(
         result = once(request={"key": f"{scope}:{key}", "body": digest})
     except IdempotencyValidationError as e:
         raise HttpError(
-            409, "idempotency_key_reused", "Idempotency-Key này đã được dùng cho một yêu cầu có nội dung khác."
+            409,
+            "idempotency_key_reused",
+            "Idempotency-Key này đã được dùng cho một yêu cầu có nội dung khác.",
         ) from e
     except IdempotencyAlreadyInProgressError as e:
         raise HttpError(409, "request_in_progress", "Yêu cầu với Idempotency-Key này đang được xử lý.") from e

@@ -47,7 +47,9 @@ class ReporterIn(_In):
 
 
 class SubmitReport(_In):
-    category: Annotated[str, Field(min_length=1, max_length=50, description="Mã lĩnh vực (GET /v1/categories)")]
+    category: Annotated[
+        str, Field(min_length=1, max_length=50, description="Mã lĩnh vực (GET /v1/categories)")
+    ]
     description: Annotated[str, Field(min_length=10, max_length=4000)]
     location: LocationIn
     address: Annotated[str | None, Field(max_length=500)] = None

@@ -33,7 +33,9 @@ def _code_name(code: str | None, name: str | None) -> schemas.CodeName | None:
     return None if code is None else schemas.CodeName(code=code, name=name or code)
 
 
-def report_view(report: Report, viewer: Principal | None, now: datetime, media_url: MediaUrl) -> dict[str, object]:
+def report_view(
+    report: Report, viewer: Principal | None, now: datetime, media_url: MediaUrl
+) -> dict[str, object]:
     categories = CategoryCatalog.default()
     units = UnitRegistry.default()
     category = categories.get(report.category)
@@ -54,9 +56,14 @@ def report_view(report: Report, viewer: Principal | None, now: datetime, media_u
         closed_at=vn_time(report.closed_at),
         answer=report.answer,
         media=[
-            schemas.MediaOut(url=media_url(m.key), content_type=m.content_type) for m in report.media if m.uploaded
+            schemas.MediaOut(url=media_url(m.key), content_type=m.content_type)
+            for m in report.media
+            if m.uploaded
         ],
-        timeline=[schemas.TimelineEntry(at=vn_time(e.at), type=e.type, text=e.public_text) for e in report.timeline()],
+        timeline=[
+            schemas.TimelineEntry(at=vn_time(e.at), type=e.type, text=e.public_text)
+            for e in report.timeline()
+        ],
         rating=report.feedback.rating if report.feedback else None,
     )
     if not may_see_private(report, viewer):
@@ -67,11 +74,15 @@ def report_view(report: Report, viewer: Principal | None, now: datetime, media_u
         reporter=schemas.ReporterOut(
             name=report.reporter.name, phone=report.reporter.phone, email=report.reporter.email
         ),
-        hidden=None if report.hidden is None else schemas.HiddenOut(reason=report.hidden.reason, at=vn_time(report.hidden.at)),  # type: ignore[arg-type]
+        hidden=None
+        if report.hidden is None
+        else schemas.HiddenOut(reason=report.hidden.reason, at=vn_time(report.hidden.at)),  # type: ignore[arg-type]
         is_test=report.is_test,
         routing=None
         if r is None
-        else schemas.RoutingOut(method=r.method, uncertain=r.uncertain, distance_m=r.distance_m, reason=r.reason),
+        else schemas.RoutingOut(
+            method=r.method, uncertain=r.uncertain, distance_m=r.distance_m, reason=r.reason
+        ),
         history=[
             schemas.HistoryOut(
                 at=vn_time(e.at),  # type: ignore[arg-type]
@@ -88,8 +99,14 @@ def report_view(report: Report, viewer: Principal | None, now: datetime, media_u
         occurred_at=vn_time(report.occurred_at),
     )
     # A reporter sees their own report, not the unit's internal notes about it.
-    if viewer is not None and viewer.sub == report.reporter.sub and not (
-        viewer.has("ioc") or viewer.has("tech") or (viewer.has("officer") and viewer.unit_code == report.unit_code)
+    if (
+        viewer is not None
+        and viewer.sub == report.reporter.sub
+        and not (
+            viewer.has("ioc")
+            or viewer.has("tech")
+            or (viewer.has("officer") and viewer.unit_code == report.unit_code)
+        )
     ):
         private.history = [h for h in private.history if h.public]
         for h in private.history:

@@ -250,10 +250,16 @@ def report_to_doc(report: Report) -> dict[str, Any]:
             }
             for m in report.media
         ],
-        "hidden": None if report.hidden is None else {"reason": report.hidden.reason, "at": _dt(report.hidden.at)},
+        "hidden": None
+        if report.hidden is None
+        else {"reason": report.hidden.reason, "at": _dt(report.hidden.at)},
         "feedback": None
         if report.feedback is None
-        else {"rating": report.feedback.rating, "comment": report.feedback.comment, "at": _dt(report.feedback.at)},
+        else {
+            "rating": report.feedback.rating,
+            "comment": report.feedback.comment,
+            "at": _dt(report.feedback.at),
+        },
         "history": [
             {
                 "at": _dt(e.at),
@@ -315,7 +321,9 @@ def report_from_doc(doc: dict[str, Any]) -> Report:
         hidden=None if hidden is None else Hidden(reason=hidden["reason"], at=parse_instant(hidden["at"])),
         feedback=None
         if feedback is None
-        else Feedback(rating=int(feedback["rating"]), comment=feedback.get("comment"), at=parse_instant(feedback["at"])),
+        else Feedback(
+            rating=int(feedback["rating"]), comment=feedback.get("comment"), at=parse_instant(feedback["at"])
+        ),
         history=tuple(
             HistoryEntry(
                 at=parse_instant(e["at"]),

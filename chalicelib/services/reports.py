@@ -45,7 +45,9 @@ class ReportService:
             raise errors.NotAllowed("Chỉ người dân (tài khoản công dân) mới gửi được phản ánh.")
         if body.is_test and not caller.has("tech"):
             raise _field_error(
-                errors.NotAllowed, "is_test", "Chỉ cán bộ kỹ thuật IOC mới được tạo phản ánh thử nghiệm (is_test)."
+                errors.NotAllowed,
+                "is_test",
+                "Chỉ cán bộ kỹ thuật IOC mới được tạo phản ánh thử nghiệm (is_test).",
             )
         if CategoryCatalog.default().get(body.category) is None:
             raise _field_error(
@@ -67,10 +69,14 @@ class ReportService:
         if not name:
             raise _field_error(errors.InvalidInput, "reporter.name", "Thiếu trường bắt buộc 'reporter.name'.")
         if not phone:
-            raise _field_error(errors.InvalidInput, "reporter.phone", "Thiếu trường bắt buộc 'reporter.phone'.")
+            raise _field_error(
+                errors.InvalidInput, "reporter.phone", "Thiếu trường bắt buộc 'reporter.phone'."
+            )
         if body.occurred_at is not None and body.occurred_at > now + timedelta(minutes=10):
             raise _field_error(
-                errors.InvalidInput, "occurred_at", "Trường 'occurred_at' không được là thời điểm trong tương lai."
+                errors.InvalidInput,
+                "occurred_at",
+                "Trường 'occurred_at' không được là thời điểm trong tương lai.",
             )
         report = Report(
             id=new_id(int(now.timestamp() * 1000)),

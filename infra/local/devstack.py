@@ -180,10 +180,16 @@ class DevStack:
                 )
 
         with open(ROOT / ".chalice" / "config.json", encoding="utf-8") as f:
-            config = Config.create(chalice_stage="dev", app_name="fieldreport", config_from_disk=json.load(f),
-                                   project_dir=str(ROOT))
+            config = Config.create(
+                chalice_stage="dev",
+                app_name="fieldreport",
+                config_from_disk=json.load(f),
+                project_dir=str(ROOT),
+            )
         create_local_server(self.app_module.app, config, self.host, self.api_port)  # installs local app class
-        self.server = LocalDevServer(self.app_module.app, config, self.host, self.api_port, handler_cls=Handler)
+        self.server = LocalDevServer(
+            self.app_module.app, config, self.host, self.api_port, handler_cls=Handler
+        )
         threading.Thread(target=self.server.server.serve_forever, name="api", daemon=True).start()
 
     def _add_dev_routes(self) -> None:
@@ -214,8 +220,9 @@ class DevStack:
                     headers={"Content-Type": "application/json"},
                 )
             return Response(
-                body=json.dumps({"handler": name, "at": at.isoformat(), "result": result}, default=str,
-                                ensure_ascii=False),
+                body=json.dumps(
+                    {"handler": name, "at": at.isoformat(), "result": result}, default=str, ensure_ascii=False
+                ),
                 headers={"Content-Type": "application/json; charset=utf-8"},
             )
 
@@ -223,7 +230,9 @@ class DevStack:
         def dev_drain() -> Response:
             """Deliver pending stream records now (tests use it to wait for the stream worker)."""
             delivered = stack.pump.pump()
-            return Response(body=json.dumps({"delivered": delivered}), headers={"Content-Type": "application/json"})
+            return Response(
+                body=json.dumps({"delivered": delivered}), headers={"Content-Type": "application/json"}
+            )
 
     # --- schedules, stream, media, outbox ---
 
@@ -235,7 +244,9 @@ class DevStack:
 
         handler = getattr(self.app_module, name)
         with APP_LOCK:
-            result = handler(cloudwatch_event(at, name, self.settings.region), FakeLambdaContext(function_name=name))
+            result = handler(
+                cloudwatch_event(at, name, self.settings.region), FakeLambdaContext(function_name=name)
+            )
         # Let the effects (stream consumers, e-mails) settle before answering.
         with APP_LOCK:
             self.pump.pump()
@@ -312,7 +323,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("API_PORT", "8000")))
     parser.add_argument("--aws-port", type=int, default=int(os.environ.get("LOCAL_AWS_PORT", "4566")))
     parser.add_argument("--state-dir", default=os.environ.get("LOCAL_STATE_DIR", "var/local"))
-    parser.add_argument("--no-schedules", action="store_true", help="do not fire scheduled handlers by the clock")
+    parser.add_argument(
+        "--no-schedules", action="store_true", help="do not fire scheduled handlers by the clock"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-_MONTHS = {m: i + 1 for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split())}
-_DAYS = {d: i + 1 for i, d in enumerate("SUN MON TUE WED THU FRI SAT".split())}
+_MONTHS = {m: i + 1 for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"])}
+_DAYS = {d: i + 1 for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"])}
 
 
 def _field(text: str, low: int, high: int, names: dict[str, int] | None = None) -> set[int] | None:
@@ -60,7 +60,13 @@ class Schedule:
         if rate:
             n = int(rate.group(1))
             unit = rate.group(2).rstrip("s")
-            period = timedelta(minutes=n) if unit == "minute" else timedelta(hours=n) if unit == "hour" else timedelta(days=n)
+            period = (
+                timedelta(minutes=n)
+                if unit == "minute"
+                else timedelta(hours=n)
+                if unit == "hour"
+                else timedelta(days=n)
+            )
             # Aligned to the epoch so that a restart does not shift the rhythm.
             epoch = datetime(1970, 1, 1, tzinfo=UTC)
             k = (start - epoch) // period

@@ -70,4 +70,8 @@ class Snapshot:
         return count
 
     def media_keys(self) -> set[str]:
-        return {str(p.relative_to(self.media_dir)) for p in self.media_dir.rglob("*") if p.is_file()} if self.media_dir.exists() else set()
+        return (
+            {str(p.relative_to(self.media_dir)) for p in self.media_dir.rglob("*") if p.is_file()}
+            if self.media_dir.exists()
+            else set()
+        )

@@ -31,8 +31,9 @@ SAMPLE_PEOPLE = {
 
 
 class DevIssuer:
-    def __init__(self, state_dir: Path = DEFAULT_STATE_DIR, issuer: str = DEV_ISSUER,
-                 audience: str = DEV_AUDIENCE) -> None:
+    def __init__(
+        self, state_dir: Path = DEFAULT_STATE_DIR, issuer: str = DEV_ISSUER, audience: str = DEV_AUDIENCE
+    ) -> None:
         self.dir = Path(state_dir) / "dev-issuer"
         self.issuer = issuer
         self.audience = audience
@@ -56,8 +57,9 @@ class DevIssuer:
         jwk.update({"kid": uuid.uuid4().hex[:16], "alg": "RS256", "use": "sig"})
         self.jwks_path.write_text(json.dumps({"keys": [jwk]}))
 
-    def claims(self, role: str, unit: str | None = None, sub: str | None = None, ttl: int = 12 * 3600,
-               **extra: Any) -> dict[str, Any]:
+    def claims(
+        self, role: str, unit: str | None = None, sub: str | None = None, ttl: int = 12 * 3600, **extra: Any
+    ) -> dict[str, Any]:
         now = int(time.time())
         claims: dict[str, Any] = {
             "sub": sub or f"dev-{role}-{unit or 'user'}",
@@ -74,8 +76,9 @@ class DevIssuer:
         claims.update(extra)
         return claims
 
-    def token(self, role: str, unit: str | None = None, sub: str | None = None, ttl: int = 12 * 3600,
-              **extra: Any) -> str:
+    def token(
+        self, role: str, unit: str | None = None, sub: str | None = None, ttl: int = 12 * 3600, **extra: Any
+    ) -> str:
         return self.sign(self.claims(role, unit, sub, ttl, **extra))
 
     def sign(self, claims: dict[str, Any]) -> str:
@@ -92,7 +95,9 @@ def main() -> None:
     if args.role == "officer" and not args.unit:
         parser.error("an officer acts for a unit: add UNIT=<unit code>, e.g. UNIT=03127")
     issuer = DevIssuer(Path(args.state_dir))
-    print(f"# {args.role}{' of ' + args.unit if args.unit else ''}, valid 12 hours; use as: Authorization: Bearer <token>")
+    print(
+        f"# {args.role}{' of ' + args.unit if args.unit else ''}, valid 12 hours; use as: Authorization: Bearer <token>"
+    )
     print(issuer.token(args.role, args.unit, args.sub))
 
 

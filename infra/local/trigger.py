@@ -17,7 +17,9 @@ def main() -> None:
     parser.add_argument("--api", default="http://127.0.0.1:8000")
     args = parser.parse_args()
     query = f"?at={urllib.parse.quote(args.at)}" if args.at else ""
-    request = urllib.request.Request(f"{args.api}/dev/schedule/{args.handler}{query}", method="POST", data=b"")
+    request = urllib.request.Request(
+        f"{args.api}/dev/schedule/{args.handler}{query}", method="POST", data=b""
+    )
     try:
         with urllib.request.urlopen(request, timeout=120) as response:
             print(json.dumps(json.loads(response.read()), ensure_ascii=False, indent=2))
@@ -25,7 +27,10 @@ def main() -> None:
         print(e.read().decode(), file=sys.stderr)
         sys.exit(1)
     except urllib.error.URLError as e:
-        print(f"the local stack is not running at {args.api} ({e.reason}); start it with `make run`", file=sys.stderr)
+        print(
+            f"the local stack is not running at {args.api} ({e.reason}); start it with `make run`",
+            file=sys.stderr,
+        )
         sys.exit(1)
     print("see the e-mails: curl -s http://127.0.0.1:8000/dev/outbox")
 

@@ -26,7 +26,9 @@ def _free_port() -> int:
 
 
 class LiveStack:
-    def __init__(self, base_url: str, state_dir: Path, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    def __init__(
+        self, base_url: str, state_dir: Path, process: subprocess.Popen[bytes], log_path: Path
+    ) -> None:
         from infra.local.tokens import DevIssuer
 
         self.base_url = base_url
@@ -38,8 +40,15 @@ class LiveStack:
     def token(self, role: str, unit: str | None = None, sub: str | None = None) -> str:
         return self._issuer.token(role, unit, sub)
 
-    def request(self, method: str, path: str, body: Any = None, token: str | None = None,
-                headers: dict[str, str] | None = None, raw: bytes | None = None) -> tuple[int, Any]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+    ) -> tuple[int, Any]:
         data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
         h = {"Content-Type": "application/json", **(headers or {})}
         if token:
@@ -90,7 +99,11 @@ def start_stack(state_dir: Path) -> LiveStack:
     log_path = state_dir.parent / f"stack-{api_port}.log"
     log = open(log_path, "wb")  # noqa: SIM115 - kept open for the process's lifetime
     process = subprocess.Popen(
-        ["make", "--no-print-directory", "run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        ["make", "--no-print-directory", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{api_port}"

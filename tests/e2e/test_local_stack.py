@@ -46,7 +46,9 @@ def test_data_survives_a_restart_without_replaying_old_events(tmp_path):
         status, created = stack.request("POST", "/v1/reports", REPORT, token=token)
         assert status == 201
         stack.wait_for(
-            lambda: stack.request("GET", f"/v1/reports/{created['id']}", token=token)[1]["status"] == "assigned"
+            lambda: (
+                stack.request("GET", f"/v1/reports/{created['id']}", token=token)[1]["status"] == "assigned"
+            )
         )
         stack.wait_for(lambda: stack.outbox())
         before = stack.request("GET", f"/v1/reports/{created['id']}", token=token)[1]

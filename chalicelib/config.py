@@ -29,8 +29,8 @@ class Settings:
     dev_jwks_file: str | None
     daily_report_quota: int
     app_base_url: str
-    # Where a unit's webhook secrets live: environment variables named in units.json (SSM in production).
-    local_outbox_dir: str | None
+    # X-Ray tracing: on in Lambda unless POWERTOOLS_TRACE_DISABLED says otherwise; off everywhere else.
+    tracing: bool
 
 
 def _env(name: str, default: str) -> str:
@@ -72,5 +72,6 @@ def settings() -> Settings:
         dev_jwks_file=os.environ.get("DEV_JWKS_FILE"),
         daily_report_quota=int(_env("DAILY_REPORT_QUOTA", "20")),
         app_base_url=_env("APP_BASE_URL", "http://127.0.0.1:8000"),
-        local_outbox_dir=os.environ.get("LOCAL_OUTBOX_DIR"),
+        tracing=bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
+        and os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() not in ("1", "true"),
     )

@@ -36,9 +36,9 @@ def _env() -> Any:
     return env
 
 
-def render(name: str, **context: Any) -> str:
-    """Render `templates/<name>`; `.html` templates are autoescaped."""
-    return str(_env().get_template(name).render(**context))
+def render(template: str, /, **context: Any) -> str:
+    """Render `templates/<template>`; `.html` templates are autoescaped."""
+    return str(_env().get_template(template).render(**context))
 
 
 def build_message(

@@ -34,8 +34,13 @@ Consumer = Callable[[ReportChange], None]
 CONSUMERS: list[str] = [
     "chalicelib.services.stream:note_seen",
     # routing and forwarding (issue 4)
+    "chalicelib.services.routing:route_new_report",
+    "chalicelib.services.forwarding:forward_to_unit",
     # statistics counters (issue 7)
+    "chalicelib.services.stats:apply_change",
+    "chalicelib.services.imports:complete_imported",
     # telling the citizen (issue 5)
+    "chalicelib.services.citizen_notify:notify_reporter",
 ]
 
 
@@ -43,8 +48,10 @@ def note_seen(change: ReportChange) -> None:
     """The stream function saw a report change (kept first: it makes the flow visible in the logs)."""
     report = change.new or change.old
     if report is not None:
-        logger.info("report change", extra={"report_id": report.id, "event": change.event_name,
-                                             "status": report.status.value})
+        logger.info(
+            "report change",
+            extra={"report_id": report.id, "event": change.event_name, "status": report.status.value},
+        )
 
 
 def _consumers() -> list[Consumer]:
@@ -70,8 +77,22 @@ def decode(record: dict[str, Any]) -> ReportChange:
 
 
 def handle_change(change: ReportChange, consumers: list[Consumer] | None = None) -> None:
+    """Give the change to every consumer, even when one fails: a unit whose webhook is down must not keep the
+    statistics or the citizen's e-mail from happening. The first failure is raised afterwards, so the record
+    is retried; the consumers that succeeded are idempotent and do nothing the second time."""
+    failure: Exception | None = None
     for consume in consumers if consumers is not None else _consumers():
-        consume(change)
+        try:
+            consume(change)
+        except Exception as exc:
+            report = change.new or change.old
+            logger.exception(
+                "stream consumer failed",
+                extra={"report_id": report.id if report else None, "consumer": getattr(consume, "__name__", "?")},
+            )
+            failure = failure or exc
+    if failure is not None:
+        raise failure
 
 
 def process_stream_batch(event: dict[str, Any], lambda_context: Any = None) -> dict[str, Any]:
@@ -80,15 +101,11 @@ def process_stream_batch(event: dict[str, Any], lambda_context: Any = None) -> d
     consumers = _consumers()
 
     def record_handler(record: Any) -> None:
-        change = decode(record.raw_event)
-        report = change.new or change.old
-        try:
-            handle_change(change, consumers)
-        except Exception:
-            logger.exception("stream record failed", extra={"report_id": report.id if report else None})
-            raise
+        handle_change(decode(record.raw_event), consumers)
 
-    processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+    # A batch whose every record failed is still answered with batchItemFailures (not an exception), so that
+    # Lambda retries from the first failed record like for any other partial failure.
+    processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
     result: dict[str, Any] = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=lambda_context
     )

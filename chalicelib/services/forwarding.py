@@ -1,0 +1,287 @@
+"""Step 2, second half: forward an assigned report to its unit, once per channel (docs/forwarding.md).
+
+The stream consumer `forward_to_unit` acts on every change that gives a report a new assignment: routing
+(`received` → `assigned`) and the IOC's reassignment (a new unit, or a new assignment instant); not on the
+routing of a historical report imported from the old system, which was forwarded there at the time. It delivers the
+report through each channel the unit's data gives it — e-mail always, a signed webhook where configured — and
+records each delivery in the ledger (chalicelib/store/deliveries.py) with a conditional claim, so a redelivered
+stream batch never sends twice. If a channel fails, the others are still tried; the failure is recorded for the
+IOC and raised, so the stream record comes back in `batchItemFailures` and Lambda retries it alone.
+
+Personal data (the reporter's contact) goes into the message — the unit is entitled to it — and never into logs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from chalicelib.domain.report import Report, Status, vn_time
+from chalicelib.domain.units import CategoryCatalog, Unit, UnitRegistry
+from chalicelib.notify import senders
+from chalicelib.services.stream import ReportChange
+from chalicelib.store.deliveries import Delivery, DeliveryLedger, DeliveryPage
+
+logger = Logger(service="fieldreport", child=True)
+
+SUBJECT = "[PAHT] Phản ánh mới cần xử lý — hạn {due} — {category}"
+EVENT_ASSIGNED = "report.assigned"
+IMPORTED = "imported"  # history entry type of a report imported from the old system
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class DeliveryFailed(Exception):
+    """One or more channels failed for a report; the stream record is returned as a batch item failure."""
+
+    def __init__(self, report_id: str, failed: list[tuple[str, str]]) -> None:
+        super().__init__(f"report {report_id}: " + ", ".join(f"{ch} ({err})" for ch, err in failed))
+        self.report_id = report_id
+        self.failed = failed
+
+
+@dataclass(frozen=True)
+class Outcome:
+    channel: str
+    status: str  # sent | failed | skipped (already sent, or being sent by another attempt)
+    error: str | None = None
+
+
+def is_new_assignment(old: Report | None, new: Report | None) -> bool:
+    """Whether this change hands the report to a unit: it is now `assigned`, and before it was not assigned
+    to that unit at that instant (first routing, a reassignment, a return to the IOC)."""
+    if new is None or new.status != Status.ASSIGNED or not new.unit_code:
+        return False
+    if old is None or old.status != Status.ASSIGNED:
+        return True
+    return old.unit_code != new.unit_code or old.assigned_at != new.assigned_at
+
+
+def is_imported_routing(old: Report | None, new: Report) -> bool:
+    """The first routing of a report imported from the old system (services/imports.py)."""
+    return (old is None or old.status == Status.RECEIVED) and any(e.type == IMPORTED for e in new.history)
+
+
+def forward_to_unit(
+    change: ReportChange,
+    clock: Callable[[], datetime] = _now,
+    ledger: DeliveryLedger | None = None,
+    registry: UnitRegistry | None = None,
+) -> None:
+    """Stream consumer: deliver a newly assigned report to its unit through each of the unit's channels."""
+    report = change.new
+    if report is None or not is_new_assignment(change.old, report):
+        return
+    if is_imported_routing(change.old, report):
+        # A historical report from the old system was forwarded there at the time; routing it here on import
+        # must not e-mail units about old cases. A later reassignment of it is forwarded as any other.
+        return
+    registry = registry or UnitRegistry.default()
+    assert report.unit_code is not None
+    unit = registry.get(report.unit_code)
+    if unit is None:
+        # Nothing to deliver to; the report stays visible in the IOC's views under its unknown code.
+        logger.error("assigned to an unknown unit", extra={"report_id": report.id, "unit": report.unit_code})
+        return
+    previous = None
+    if change.old is not None and change.old.unit_code and change.old.unit_code != unit.code:
+        old_unit = registry.get(change.old.unit_code)
+        previous = old_unit.name if old_unit else change.old.unit_code
+    outcomes = forward(report, unit, clock(), ledger or DeliveryLedger(), previous_unit=previous)
+    failed = [(o.channel, o.error or "") for o in outcomes if o.status == "failed"]
+    if failed:
+        raise DeliveryFailed(report.id, failed)
+
+
+def forward(
+    report: Report, unit: Unit, now: datetime, ledger: DeliveryLedger, previous_unit: str | None = None
+) -> list[Outcome]:
+    """Deliver `report` to `unit` on every channel not delivered yet for this assignment."""
+    assigned_at = report.assigned_at or report.received_at
+    outcomes: list[Outcome] = []
+    for channel in senders.channels(unit):
+        delivery = ledger.claim(report.id, unit.code, assigned_at, channel, now)
+        if delivery is None:
+            outcomes.append(Outcome(channel, "skipped"))
+            continue
+        log_keys = {
+            "report_id": report.id,
+            "unit": unit.code,
+            "channel": channel,
+            "attempt": delivery.attempts,
+        }
+        try:
+            parcel = build_parcel(channel, report, unit, delivery, now, previous_unit)
+            reference = senders.sender_for(channel, unit.code).send(parcel)
+        except Exception as exc:  # any failure of a channel is recorded and retried, whatever its kind
+            error = error_name(exc)
+            ledger.mark_failed(delivery, now, error)
+            logger.warning("delivery failed", extra={**log_keys, "error_type": error})
+            outcomes.append(Outcome(channel, "failed", error))
+            continue
+        ledger.mark_sent(delivery, now, reference)
+        logger.info("delivered", extra=log_keys)
+        outcomes.append(Outcome(channel, "sent"))
+    return outcomes
+
+
+def error_name(exc: BaseException) -> str:
+    """An error's class name (for AWS errors, the service's error code): never the message, which could
+    carry an address or other personal data."""
+    name = type(exc).__name__
+    if name == "ClientError":
+        code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+        if code:
+            return f"ClientError:{code}"
+    return name
+
+
+# --------------------------------------------------------------------------------------------- content
+
+
+def report_link(report_id: str) -> str:
+    """Where the unit acts on the report: the API resource (an officer's app opens the same path)."""
+    from chalicelib.config import settings
+
+    return f"{settings().app_base_url.rstrip('/')}/v1/reports/{report_id}"
+
+
+def map_link(lat: float, lng: float) -> str:
+    return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lng}#map=17/{lat}/{lng}"
+
+
+def _photo_urls(report: Report) -> list[str]:
+    uploaded = [m for m in report.media if m.uploaded and m.purpose == "report"]
+    if not uploaded:
+        return []
+    from chalicelib.media import read_url
+
+    return [read_url(m.key) for m in uploaded]
+
+
+def _category_name(code: str) -> str:
+    category = CategoryCatalog.default().get(code)
+    return category.name if category else code
+
+
+def email_content(report: Report, unit: Unit, previous_unit: str | None = None) -> tuple[str, str, str]:
+    """(subject, text, html) of the e-mail that forwards `report` to `unit`; the HTML escapes what citizens typed."""
+    from chalicelib.notify.email import render
+    from chalicelib.notify.formatting import vn_datetime
+
+    category = _category_name(report.category)
+    routing = report.routing
+    context: dict[str, Any] = {
+        "unit_name": unit.name,
+        "previous_unit": previous_unit,
+        "is_test": report.is_test,
+        "report_id": report.id,
+        "category_name": category,
+        "description": report.description,
+        "received_at": report.received_at,
+        "occurred_at": report.occurred_at,
+        "triage_due_at": report.triage_due_at,
+        "due_at": report.due_at,
+        "lat": report.location.lat,
+        "lng": report.location.lng,
+        "map_url": map_link(report.location.lat, report.location.lng),
+        "address": report.address,
+        "uncertain": bool(routing and routing.uncertain),
+        "routing_reason": routing.reason if routing else None,
+        "photos": _photo_urls(report),
+        "reporter_name": report.reporter.name,
+        "reporter_phone": report.reporter.phone,
+        "reporter_email": report.reporter.email,
+        "link": report_link(report.id),
+    }
+    subject = SUBJECT.format(due=vn_datetime(report.due_at), category=category)
+    return subject, render("forward.txt", **context), render("forward.html", **context)
+
+
+def webhook_body(report: Report, unit: Unit, delivery_id: str, now: datetime) -> bytes:
+    """The JSON a unit's system receives: the report as an officer of that unit sees it (private view)."""
+    from chalicelib.api.auth import Principal
+    from chalicelib.api.views import report_view
+    from chalicelib.media import read_url
+
+    viewer = Principal(sub=f"unit:{unit.code}", roles=frozenset({"officer"}), unit_code=unit.code)
+    sent_at = vn_time(now)
+    assert sent_at is not None
+    payload = {
+        "event": EVENT_ASSIGNED,
+        "delivery_id": delivery_id,
+        "sent_at": sent_at.isoformat(),
+        "unit": {"code": unit.code, "name": unit.name},
+        "report": report_view(report, viewer, now, read_url),
+        "links": {"report": report_link(report.id)},
+    }
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def build_parcel(
+    channel: str,
+    report: Report,
+    unit: Unit,
+    delivery: Delivery,
+    now: datetime,
+    previous_unit: str | None = None,
+) -> senders.Parcel:
+    common: dict[str, Any] = {
+        "delivery_id": delivery.delivery_id,
+        "report_id": report.id,
+        "unit_code": unit.code,
+        "channel": channel,
+        "timestamp": int(now.timestamp()),
+    }
+    if channel == senders.EMAIL:
+        subject, text, html = email_content(report, unit, previous_unit)
+        return senders.Parcel(**common, recipients=unit.emails, subject=subject, text=text, html=html)
+    if channel == senders.WEBHOOK:
+        assert unit.webhook is not None
+        return senders.Parcel(
+            **common,
+            url=unit.webhook.url,
+            secret_env=unit.webhook.secret_env,
+            body=webhook_body(report, unit, delivery.delivery_id, now),
+        )
+    raise ValueError(f"unknown channel {channel!r}")
+
+
+# --------------------------------------------------------------------------------------------- the IOC's view
+
+
+def failed_deliveries(limit: int, cursor: str | None, ledger: DeliveryLedger | None = None) -> dict[str, Any]:
+    """GET /v1/deliveries?status=failed: what could not be delivered, most recent first (no personal data)."""
+    page: DeliveryPage = (ledger or DeliveryLedger()).failed(limit, cursor)
+    registry = UnitRegistry.default()
+
+    def row(d: Delivery) -> dict[str, Any]:
+        unit = registry.get(d.unit_code)
+        return {
+            "report_id": d.report_id,
+            "unit": {"code": d.unit_code, "name": unit.name if unit else d.unit_code},
+            "channel": d.channel,
+            "status": d.status,
+            "attempts": d.attempts,
+            "last_error": d.last_error,
+            "assigned_at": vn_time(_instant(d.assigned_at)),
+            "updated_at": vn_time(d.updated_at),
+        }
+
+    return {"items": [row(d) for d in page.items], "next_cursor": page.next_cursor}
+
+
+def _instant(text: str) -> datetime | None:
+    from chalicelib.domain.report import parse_instant
+
+    try:
+        return parse_instant(text)
+    except ValueError:
+        return None

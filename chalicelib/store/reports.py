@@ -42,11 +42,23 @@ def _rcv_sk(report: Report) -> str:
     return f"{utc_text(report.received_at)}#{report.id}"
 
 
+def _next_check_at(report: Report) -> datetime | None:
+    """When the deadline sweep must next look at the report: the earliest instant a notice not yet delivered
+    becomes due (domain/watch.py, issue 6). None keeps the report out of the sparse sweep index."""
+    if not report.is_open or report.unit_code is None:
+        return None
+    from chalicelib.domain.calendar import WorkingCalendar  # lazily: `holidays` is heavy for the HTTP path
+    from chalicelib.domain.watch import next_check_at
+
+    return next_check_at(report, WorkingCalendar.default())
+
+
 def to_item(report: Report) -> ReportItem:
     """Derive every index key from the domain object, so the indexes can never disagree with the report."""
     public = report.is_public
     open_ = report.is_open and report.unit_code is not None
     queue_due = report.triage_due_at if report.status == "assigned" else report.due_at
+    check_at = _next_check_at(report)
     item = ReportItem(
         report_id=report.id,
         version=report.version,
@@ -64,10 +76,8 @@ def to_item(report: Report) -> ReportItem:
         pub_unit=report.unit_code if public and report.unit_code else None,
         queue_unit=report.unit_code if open_ else None,
         queue_sk=f"{utc_text(queue_due)}#{report.id}" if open_ and queue_due else None,
-        sweep_pk=SWEEP_PARTITION if report.next_check_at and not report.is_closed else None,
-        sweep_sk=f"{utc_text(report.next_check_at)}#{report.id}"
-        if report.next_check_at and not report.is_closed
-        else None,
+        sweep_pk=SWEEP_PARTITION if check_at else None,
+        sweep_sk=f"{utc_text(check_at)}#{report.id}" if check_at else None,
     )
     return item
 
@@ -87,15 +97,29 @@ def encode_cursor(key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, partition_attr: str, partition_value: str) -> dict[str, Any] | None:
-    """An opaque cursor back into a key, refusing one that belongs to another list."""
+def _is_key(key: Any, key_attrs: set[str] | None) -> bool:
+    """A DynamoDB key of string attributes (every key attribute in infra/tables.py is a string), with exactly
+    `key_attrs` when given: a forged or truncated cursor must be a 400, not DynamoDB's ValidationException."""
+    if not isinstance(key, dict) or not 2 <= len(key) <= 4:
+        return False
+    if key_attrs is not None and set(key) != key_attrs:
+        return False
+    return all(
+        isinstance(v, dict) and list(v) == ["S"] and isinstance(v["S"], str) and v["S"] for v in key.values()
+    )
+
+
+def decode_cursor(
+    cursor: str | None, partition_attr: str, partition_value: str, key_attrs: set[str] | None = None
+) -> dict[str, Any] | None:
+    """An opaque cursor back into a key, refusing one that belongs to another list or is not a key at all."""
     if not cursor:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         key = json.loads(raw)
-        ok = isinstance(key, dict) and key.get(partition_attr, {}).get("S") == partition_value
-    except (binascii.Error, ValueError, UnicodeDecodeError, AttributeError):
+        ok = _is_key(key, key_attrs) and key[partition_attr]["S"] == partition_value
+    except (binascii.Error, ValueError, UnicodeDecodeError, AttributeError, KeyError, TypeError):
         ok = False
     if not ok:
         raise InvalidInput(
@@ -118,7 +142,9 @@ class ReportRepository:
             return None
         return from_item(item)
 
-    def create(self, report: Report, quota_key: tuple[str, str] | None, quota_max: int, expires_at: int) -> None:
+    def create(
+        self, report: Report, quota_key: tuple[str, str] | None, quota_max: int, expires_at: int
+    ) -> None:
         """Store a new report and count it against the reporter's daily quota in one transaction."""
         item = to_item(report)
         if quota_key is None:
@@ -134,8 +160,11 @@ class ReportRepository:
                 )
                 tx.save(item, condition=ReportItem.report_id.does_not_exist())
         except TransactWriteError as e:
+            # PynamoDB sends condition checks, deletes, puts, then updates, whatever the order of the calls
+            # above: the report's put comes first and the counter's update last.
             reasons = e.cancellation_reasons
-            if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+            counter = reasons[-1] if reasons else None
+            if counter is not None and counter.code == "ConditionalCheckFailed":
                 raise QuotaExceeded(
                     f"Bạn đã gửi tối đa {quota_max} phản ánh trong ngày hôm nay. Vui lòng gửi lại vào ngày mai."
                 ) from e
@@ -167,9 +196,11 @@ class ReportRepository:
 
     # --- queries: one page, one request ---
 
-    def _page(self, index: Any, hash_value: str, partition_attr: str, limit: int, cursor: str | None,
-              **kwargs: Any) -> Page:
-        start = decode_cursor(cursor, partition_attr, hash_value)
+    def _page(
+        self, index: Any, hash_value: str, partition_attr: str, limit: int, cursor: str | None, **kwargs: Any
+    ) -> Page:
+        key_attrs = {"report_id", *(k["AttributeName"] for k in index._get_schema()["key_schema"])}
+        start = decode_cursor(cursor, partition_attr, hash_value, key_attrs)
         results = index.query(hash_value, page_size=limit, last_evaluated_key=start, **kwargs)
         page = next(results.page_iter)
         items = [from_raw(raw) for raw in page.get("Items", [])]
@@ -190,9 +221,8 @@ class ReportRepository:
         for part in (
             ReportItem.status == filters.status if filters.status else None,
             ReportItem.category == filters.category if filters.category else None,
-            ReportItem.lng.between(filters.bbox[0], filters.bbox[2]) & ReportItem.lat.between(
-                filters.bbox[1], filters.bbox[3]
-            )
+            ReportItem.lng.between(filters.bbox[0], filters.bbox[2])
+            & ReportItem.lat.between(filters.bbox[1], filters.bbox[3])
             if filters.bbox
             else None,
         ):
@@ -214,10 +244,18 @@ class ReportRepository:
         )
 
     def by_reporter(self, sub: str, limit: int, cursor: str | None) -> Page:
-        return self._page(ReportItem.reporter_index, sub, "reporter_sub", limit, cursor, scan_index_forward=False)
+        return self._page(
+            ReportItem.reporter_index, sub, "reporter_sub", limit, cursor, scan_index_forward=False
+        )
 
-    def unit_queue(self, unit: str, limit: int, cursor: str | None, due_before: datetime | None = None,
-                   status: str | None = None) -> Page:
+    def unit_queue(
+        self,
+        unit: str,
+        limit: int,
+        cursor: str | None,
+        due_before: datetime | None = None,
+        status: str | None = None,
+    ) -> Page:
         """A unit's open reports, earliest current deadline first (triage while assigned, then resolution)."""
         range_condition = ReportItem.queue_sk <= utc_text(due_before) + "~" if due_before else None
         filter_condition = ReportItem.status == status if status else None
@@ -232,7 +270,9 @@ class ReportRepository:
             scan_index_forward=True,
         )
 
-    def by_unit(self, unit: str, since: datetime | None = None, until: datetime | None = None) -> Iterator[Report]:
+    def by_unit(
+        self, unit: str, since: datetime | None = None, until: datetime | None = None
+    ) -> Iterator[Report]:
         """Every report a unit holds, by receipt time (statistics recomputation; admin only)."""
         cond = None
         if since and until:
@@ -240,10 +280,14 @@ class ReportRepository:
         for item in ReportItem.unit_index.query(unit, range_key_condition=cond):
             yield from_item(item)
 
-    def due_for_check(self, until: datetime) -> Iterator[Report]:
-        """Open reports whose next deadline check is at or before `until` (the deadline sweep's index)."""
+    def due_for_check(self, until: datetime, limit: int | None = None) -> Iterator[Report]:
+        """Open reports whose next deadline check is at or before `until` (the deadline sweep's index),
+        earliest first; at most `limit`, so that a backlog is read in bounded portions."""
         for item in ReportItem.sweep_index.query(
-            SWEEP_PARTITION, range_key_condition=ReportItem.sweep_sk <= utc_text(until) + "~"
+            SWEEP_PARTITION,
+            range_key_condition=ReportItem.sweep_sk <= utc_text(until) + "~",
+            limit=limit,
+            page_size=min(limit, 100) if limit else None,
         ):
             yield from_item(item)
 

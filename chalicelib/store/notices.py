@@ -1,0 +1,141 @@
+"""Deliveries that must happen once: deadline notices and daily digests, claimed in the ledger before sending.
+
+A delivery is one record in the ledger table, claimed with a conditional write before the e-mail goes out:
+
+* ``claimed``: a sweep owns it and is sending; another sweep that finds it claimed leaves it alone, unless the
+  claim is older than the lease (the owner died between claiming and recording the outcome);
+* ``sent``: done; nobody sends it again;
+* ``failed``: the send failed; the next run claims it again and retries.
+
+Undelivered records (claimed or failed) carry ``gsi1pk = "undelivered"`` so the IOC can list them; a sent
+record leaves that index. Keys:
+
+* a notice: ``pk = "notice#<report id>"``, ``sk = "<notice key>#<audience>"`` (audience ``unit`` or ``ioc``):
+  one record per report, per deadline notice, per recipient group;
+* a digest: ``pk = "digest#<local day>"``, ``sk = "<unit code>"``.
+"""
+
+from __future__ import annotations
+
+import calendar as _cal
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.domain.report import utc_text
+from chalicelib.store.models import LedgerItem, bind
+
+UNDELIVERED_PARTITION = "undelivered"
+DEFAULT_LEASE = timedelta(
+    minutes=10
+)  # longer than a sweep can run (Lambda timeout 30 s), shorter than 15 min
+NOTICE_TTL = timedelta(days=180)
+DIGEST_TTL = timedelta(days=30)
+
+
+class Claim(StrEnum):
+    CLAIMED = "claimed"  # this caller owns the delivery and must send it, then record the outcome
+    SENT = "sent"  # already delivered
+    BUSY = "busy"  # another run holds a fresh claim
+
+
+def notice_delivery_key(report_id: str, notice_key: str, audience: str) -> tuple[str, str]:
+    return f"notice#{report_id}", f"{notice_key}#{audience}"
+
+
+def digest_key(day: date, unit_code: str) -> tuple[str, str]:
+    return f"digest#{day.isoformat()}", unit_code
+
+
+def _epoch(instant: datetime) -> int:
+    return _cal.timegm(instant.utctimetuple())
+
+
+class DeliveryLedger:
+    """Claims and outcomes of once-only deliveries (the ledger table)."""
+
+    def __init__(self, lease: timedelta = DEFAULT_LEASE) -> None:
+        bind()
+        self.lease = lease
+
+    def claim(
+        self, key: tuple[str, str], now: datetime, data: dict[str, Any], ttl: timedelta = NOTICE_TTL
+    ) -> Claim:
+        """Claim a delivery: succeeds for a new one, a failed one, or one whose claim is older than the
+        lease (its owner died before recording the outcome)."""
+        pk, sk = key
+        now_text = utc_text(now)
+        cutoff = utc_text(now - self.lease)
+        condition = (
+            LedgerItem.pk.does_not_exist()
+            | (LedgerItem.status == "failed")
+            | ((LedgerItem.status == "claimed") & (LedgerItem.updated_at < cutoff))
+        )
+        try:
+            LedgerItem(pk=pk, sk=sk).update(
+                actions=[
+                    LedgerItem.status.set("claimed"),
+                    LedgerItem.attempts.add(1),
+                    LedgerItem.updated_at.set(now_text),
+                    LedgerItem.data.set(data),
+                    LedgerItem.expires_at.set(_epoch(now + ttl)),
+                    LedgerItem.gsi1pk.set(UNDELIVERED_PARTITION),
+                    LedgerItem.gsi1sk.set(f"{now_text}#{pk}#{sk}"),
+                ],
+                condition=condition,
+            )
+        except UpdateError as e:
+            if e.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            return Claim.SENT if self.status(key) == "sent" else Claim.BUSY
+        return Claim.CLAIMED
+
+    def status(self, key: tuple[str, str]) -> str | None:
+        try:
+            item = LedgerItem.get(key[0], key[1], consistent_read=True)
+        except LedgerItem.DoesNotExist:
+            return None
+        return item.status
+
+    def mark_sent(self, key: tuple[str, str], now: datetime) -> None:
+        LedgerItem(pk=key[0], sk=key[1]).update(
+            actions=[
+                LedgerItem.status.set("sent"),
+                LedgerItem.updated_at.set(utc_text(now)),
+                LedgerItem.gsi1pk.remove(),
+                LedgerItem.gsi1sk.remove(),
+            ]
+        )
+
+    def mark_failed(self, key: tuple[str, str], now: datetime, data: dict[str, Any], error: str) -> None:
+        now_text = utc_text(now)
+        LedgerItem(pk=key[0], sk=key[1]).update(
+            actions=[
+                LedgerItem.status.set("failed"),
+                LedgerItem.updated_at.set(now_text),
+                LedgerItem.data.set({**data, "error": error[:300]}),
+                LedgerItem.gsi1pk.set(UNDELIVERED_PARTITION),
+                LedgerItem.gsi1sk.set(f"{now_text}#{key[0]}#{key[1]}"),
+            ]
+        )
+
+    def undelivered(self, limit: int = 100) -> list[dict[str, Any]]:
+        """Deliveries claimed or failed and not yet sent, oldest first (for the IOC; one Query)."""
+        out = []
+        for item in LedgerItem.gsi1.query(UNDELIVERED_PARTITION, limit=limit):
+            out.append(
+                {
+                    "pk": item.pk,
+                    "sk": item.sk,
+                    "status": item.status,
+                    "attempts": int(item.attempts or 0),
+                    "updated_at": item.updated_at,
+                    "data": item.data or {},
+                }
+            )
+        return out
+
+
+__all__ = ["Claim", "DeliveryLedger", "digest_key", "notice_delivery_key"]

@@ -26,11 +26,12 @@ def _reset_caches() -> None:
     models._bound = None
 
 
-@pytest.fixture
-def dev_issuer(tmp_path: Path):
+@pytest.fixture(scope="session")
+def dev_issuer(tmp_path_factory: pytest.TempPathFactory):
+    """One development issuer per test session: an RSA key takes a second or more to generate."""
     from infra.local.tokens import DevIssuer
 
-    return DevIssuer(tmp_path / "state")
+    return DevIssuer(tmp_path_factory.mktemp("issuer") / "state")
 
 
 @pytest.fixture

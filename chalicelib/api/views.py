@@ -33,9 +33,21 @@ def _code_name(code: str | None, name: str | None) -> schemas.CodeName | None:
     return None if code is None else schemas.CodeName(code=code, name=name or code)
 
 
+def _without_reporter(text: str | None, report: Report) -> str | None:
+    """A public text with the reporter's name taken out: a unit's letter may address the reporter by name
+    (the request for more information does), but the public never sees it (Nghị định 13/2023)."""
+    name = report.reporter.name.strip()
+    return text.replace(name, "***") if text and name else text
+
+
 def report_view(
     report: Report, viewer: Principal | None, now: datetime, media_url: MediaUrl
 ) -> dict[str, object]:
+    private_ok = may_see_private(report, viewer)
+
+    def shown(text: str | None) -> str | None:
+        return text if private_ok else _without_reporter(text, report)
+
     categories = CategoryCatalog.default()
     units = UnitRegistry.default()
     category = categories.get(report.category)
@@ -54,19 +66,19 @@ def report_view(
         due_at=vn_time(report.due_at),
         overdue=report.is_overdue(now),
         closed_at=vn_time(report.closed_at),
-        answer=report.answer,
+        answer=shown(report.answer),
         media=[
             schemas.MediaOut(url=media_url(m.key), content_type=m.content_type)
             for m in report.media
             if m.uploaded
         ],
         timeline=[
-            schemas.TimelineEntry(at=vn_time(e.at), type=e.type, text=e.public_text)
+            schemas.TimelineEntry(at=vn_time(e.at), type=e.type, text=shown(e.public_text))
             for e in report.timeline()
         ],
         rating=report.feedback.rating if report.feedback else None,
     )
-    if not may_see_private(report, viewer):
+    if not private_ok:
         return schemas.ReportPublic(**public).model_dump(mode="json")  # type: ignore[arg-type]
     r = report.routing
     private = schemas.ReportPrivate(

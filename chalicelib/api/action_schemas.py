@@ -1,0 +1,240 @@
+"""Request and response schemas of the handling workflow (api.md "Actions, feedback and the table").
+
+`ActionRequest` is the discriminated union on `type` that the OpenAPI document shows. Bodies are parsed in two
+steps (`parse_action`): first `type`, then the body of that action, so that a message names the field as the
+client wrote it ("due_at", not "extend.due_at") and an unknown or missing `type` is itself named.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, Field, RootModel
+
+from chalicelib.api import http
+from chalicelib.api.schemas import CodeName, Out, _In
+from chalicelib.domain import workflow
+
+ActionName = Literal[
+    "accept", "reject", "request_info", "extend", "resolve", "return", "reassign", "hide", "unhide", "comment"
+]
+RejectReason = Literal["invalid_content", "not_field_report", "duplicate", "out_of_remit"]
+
+Text = Annotated[str, Field(min_length=1, max_length=1000)]
+LongText = Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class ActionTypeIn(_In):
+    type: Annotated[ActionName, Field(description="Thao tác xử lý")]
+
+
+class AcceptIn(_In):
+    """Tiếp nhận phản ánh (cán bộ đơn vị được giao): assigned → in_progress."""
+
+    type: Literal["accept"]
+
+
+class RejectIn(_In):
+    """Từ chối xử lý, với loại lý do và lý do công khai."""
+
+    type: Literal["reject"]
+    reason: RejectReason
+    text: Annotated[str, Field(min_length=1, max_length=2000, description="Lý do công khai")]
+    duplicate_of: Annotated[
+        str | None, Field(min_length=26, max_length=26, description="Mã phản ánh bị trùng")
+    ] = None
+
+
+class RequestInfoIn(_In):
+    """Đề nghị bổ sung thông tin: trả lời theo mẫu của IOC, liệt kê các thông tin cần bổ sung."""
+
+    type: Literal["request_info"]
+    items: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=300)]], Field(min_length=1, max_length=10)
+    ]
+
+
+class ExtendIn(_In):
+    """Gia hạn (ấn định thời gian giải quyết mới, sau thời hạn hiện tại), kèm thông báo công khai."""
+
+    type: Literal["extend"]
+    due_at: Annotated[AwareDatetime, Field(description="Thời hạn giải quyết mới (ISO 8601 có múi giờ)")]
+    note: Annotated[
+        str, Field(min_length=1, max_length=2000, description="Lý do và tình trạng đang giải quyết")
+    ]
+
+
+class ResolveIn(_In):
+    """Trả lời công khai: resolved. `media`: các khóa tệp ảnh kết quả đã tải lên (purpose=answer)."""
+
+    type: Literal["resolve"]
+    answer: LongText
+    media: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=300)]], Field(max_length=10, default_factory=list)
+    ]
+
+
+class ReturnIn(_In):
+    """Chuyển trả phản ánh về IOC để phân công lại."""
+
+    type: Literal["return"]
+    reason: Text
+
+
+class ReassignIn(_In):
+    """IOC chuyển phản ánh cho đơn vị khác (đang hoạt động); thời hạn tính lại."""
+
+    type: Literal["reassign"]
+    unit: Annotated[str, Field(min_length=1, max_length=20, description="Mã đơn vị (GET /v1/units)")]
+    note: Annotated[str | None, Field(max_length=1000)] = None
+
+
+class HideIn(_In):
+    """IOC ẩn phản ánh vi phạm (Điều 9) khỏi trang công khai; việc xử lý vẫn tiếp tục."""
+
+    type: Literal["hide"]
+    reason: Text
+
+
+class UnhideIn(_In):
+    type: Literal["unhide"]
+    note: Annotated[str | None, Field(max_length=1000)] = None
+
+
+class CommentIn(_In):
+    """Ghi chú nội bộ (không bao giờ công khai)."""
+
+    type: Literal["comment"]
+    text: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+ActionBody = (
+    AcceptIn
+    | RejectIn
+    | RequestInfoIn
+    | ExtendIn
+    | ResolveIn
+    | ReturnIn
+    | ReassignIn
+    | HideIn
+    | UnhideIn
+    | CommentIn
+)
+
+
+class ActionRequest(RootModel[Annotated[ActionBody, Field(discriminator="type")]]):
+    """One handling step; `type` says which."""
+
+
+BODIES: dict[str, type[BaseModel]] = {
+    "accept": AcceptIn,
+    "reject": RejectIn,
+    "request_info": RequestInfoIn,
+    "extend": ExtendIn,
+    "resolve": ResolveIn,
+    "return": ReturnIn,
+    "reassign": ReassignIn,
+    "hide": HideIn,
+    "unhide": UnhideIn,
+    "comment": CommentIn,
+}
+
+
+def parse_action(raw: bytes | None) -> BaseModel:
+    """The action body, or the 400 that names what is wrong (http.parse_body's Vietnamese messages)."""
+    kind = http.parse_body(raw, ActionTypeIn).type
+    return http.parse_body(raw, BODIES[kind])
+
+
+def to_domain(body: BaseModel) -> workflow.Action:
+    """The schema's body as the domain's command."""
+    match body:
+        case AcceptIn():
+            return workflow.Accept()
+        case RejectIn():
+            return workflow.Reject(reason=body.reason, text=body.text, duplicate_of=body.duplicate_of)
+        case RequestInfoIn():
+            return workflow.RequestInfo(items=tuple(body.items))
+        case ExtendIn():
+            return workflow.Extend(due_at=body.due_at, note=body.note)
+        case ResolveIn():
+            return workflow.Resolve(answer=body.answer, media=tuple(body.media))
+        case ReturnIn():
+            return workflow.Return(reason=body.reason)
+        case ReassignIn():
+            return workflow.Reassign(unit=body.unit, note=body.note or None)
+        case HideIn():
+            return workflow.Hide(reason=body.reason)
+        case UnhideIn():
+            return workflow.Unhide(note=body.note or None)
+        case CommentIn():
+            return workflow.Comment(text=body.text)
+    raise TypeError(f"not an action body: {type(body).__name__}")
+
+
+class FeedbackIn(_In):
+    """Đánh giá mức độ hài lòng (người gửi phản ánh, một lần, khi đã có kết quả)."""
+
+    rating: Annotated[int, Field(ge=1, le=5)]
+    comment: Annotated[str | None, Field(max_length=1000)] = None
+
+
+# --- the inbox ---
+
+
+class InboxRow(Out):
+    id: str
+    category: CodeName
+    status: Literal["received", "assigned", "in_progress", "rejected", "resolved"]
+    status_label: str
+    unit: CodeName | None
+    received_at: datetime
+    triage_due_at: datetime | None
+    due_at: datetime | None
+    overdue: bool
+    address: str | None
+    hidden: bool
+
+
+class InboxPage(Out):
+    items: list[InboxRow]
+    next_cursor: str | None
+
+
+def inbox_filters(params: dict[str, str] | None) -> Any:
+    """The inbox's query parameters, each checked (a 400 names the one that is wrong)."""
+    from chalicelib.domain.report import VN_OFFSET, Status, parse_instant
+    from chalicelib.services.handling import InboxFilters
+
+    def _status(v: str) -> str:
+        return Status(v).value
+
+    def _bool(v: str) -> bool:
+        if v not in ("true", "false"):
+            raise ValueError(v)
+        return v == "true"
+
+    def _instant(v: str) -> datetime:
+        if len(v) == 10:  # a day: deadlines before it starts (Vietnam time)
+            return datetime.combine(date.fromisoformat(v), datetime.min.time(), VN_OFFSET)
+        return parse_instant(v)
+
+    return InboxFilters(
+        unit=http.parse_query(params, "unit", str, "mã đơn vị"),
+        status=http.parse_query(params, "status", _status, "một trong " + ", ".join(s.value for s in Status)),
+        overdue=http.parse_query(params, "overdue", _bool, "true hoặc false"),
+        due_before=http.parse_query(
+            params, "due_before", _instant, "thời điểm ISO 8601 hoặc ngày YYYY-MM-DD"
+        ),
+    )
+
+
+def inbox_row(report: Any, viewer: Any, now: datetime) -> dict[str, Any]:
+    """One line of the work queue, from the report as the viewer may see it."""
+    from chalicelib.api.views import report_view
+
+    view = report_view(report, viewer, now, lambda key: "")
+    row = {name: view[name] for name in InboxRow.model_fields if name in view}
+    row["hidden"] = report.hidden is not None
+    return InboxRow.model_validate(row).model_dump(mode="json")

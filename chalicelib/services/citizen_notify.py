@@ -1,0 +1,149 @@
+"""Telling the citizen (domain.md step 4): each change of status, an extension, a reassignment and a hiding
+are e-mailed to the reporter, where the reporter gave an e-mail, in Vietnamese.
+
+The app reads the same news from the report's public timeline; the e-mail is a copy that goes out once per
+(report, history entry): the consumer claims `citizen#<report id>` / `entry#<index>` in the ledger with a
+conditional write before sending (store/once.py), so a redelivered stream batch sends nothing twice. A failed
+send releases the claim and raises, so the record comes back as a batch item failure and is retried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from chalicelib.domain.report import HistoryEntry, Report, Status
+from chalicelib.services.stream import ReportChange
+
+logger = Logger(service="fieldreport", child=True)
+
+# Entries the citizen hears about even when the status does not change.
+ALWAYS_TOLD = frozenset({"hidden", "extended", "reassigned"})
+IMPORTED = "imported"  # the history entry of a report imported from the old system (services/imports.py)
+
+
+@dataclass(frozen=True)
+class CitizenNotice:
+    report: Report
+    index: int  # position of the entry in the report's history: stable, since history is append-only
+    entry: HistoryEntry
+
+    @property
+    def ledger_key(self) -> tuple[str, str]:
+        return f"citizen#{self.report.id}", f"entry#{self.index:05d}"
+
+
+def notices_for(change: ReportChange) -> list[CitizenNotice]:
+    """What the reporter must be told about this change: the entries it appended that changed the status (the
+    last one, if several did) or that are always told. Nothing for a new, deleted or e-mail-less report, nor
+    for the past of an imported one."""
+    old, new = change.old, change.new
+    if old is None or new is None or not new.reporter.email:
+        return []
+    fresh = list(enumerate(new.history))[len(old.history) :]
+    if not fresh:
+        return []
+    chosen = {i: e for i, e in fresh if e.type in ALWAYS_TOLD}
+    if old.status != new.status:
+        i, e = fresh[-1]
+        chosen[i] = e
+    if any(e.type == IMPORTED for e in new.history):
+        # A report brought in from the old system: its past (routed and closed by the import, as "system")
+        # was told to the citizen back then; only what people do here from now on is news.
+        chosen = {i: e for i, e in chosen.items() if e.actor_role != "system"}
+    return [CitizenNotice(new, i, chosen[i]) for i in sorted(chosen)]
+
+
+def _unit_name(code: str | None) -> str | None:
+    from chalicelib.domain.units import UnitRegistry
+
+    unit = UnitRegistry.default().get(code) if code else None
+    return unit.name if unit else code
+
+
+def compose(notice: CitizenNotice) -> tuple[str, str, str]:
+    """Subject, text and HTML of the e-mail (Jinja2 templates; the HTML one autoescapes)."""
+    from chalicelib.domain.units import CategoryCatalog
+    from chalicelib.notify.email import render
+
+    report, entry = notice.report, notice.entry
+    unit = _unit_name(report.unit_code)
+    category = CategoryCatalog.default().get(report.category)
+    letter = entry.type == "info_requested"
+    if entry.type == "hidden":
+        subject = "Phản ánh hiện trường của Ông/Bà đã bị ẩn khỏi trang công khai"
+        headline = "Phản ánh của Ông/Bà đã bị ẩn khỏi trang công khai do vi phạm quy định về nội dung."
+    elif entry.type == "extended":
+        subject = "Phản ánh hiện trường được gia hạn thời gian giải quyết"
+        headline = f"{unit} đã gia hạn thời gian giải quyết phản ánh của Ông/Bà."
+    elif letter:
+        subject = "Đề nghị bổ sung thông tin phản ánh hiện trường"
+        headline = ""
+    else:
+        subject = f"Phản ánh hiện trường: {report.status_label}"
+        headline = {
+            Status.ASSIGNED: f"Phản ánh của Ông/Bà đã được chuyển đến {unit} để xử lý.",
+            Status.IN_PROGRESS: f"{unit} đã tiếp nhận và đang xử lý phản ánh của Ông/Bà.",
+            Status.RESOLVED: f"{unit} đã trả lời phản ánh của Ông/Bà.",
+            Status.REJECTED: "Phản ánh của Ông/Bà không được tiếp nhận xử lý.",
+            Status.RECEIVED: "Hệ thống đã tiếp nhận phản ánh của Ông/Bà.",
+        }[report.status]
+    context: dict[str, Any] = {
+        "subject": subject,
+        "letter": letter,
+        "headline": headline,
+        "message": entry.public_text,
+        "hidden_reason": report.hidden.reason if entry.type == "hidden" and report.hidden else None,
+        "reporter_name": report.reporter.name,
+        "report_id": report.id,
+        "category_name": category.name if category else report.category,
+        "received_at": report.received_at,
+        "status_label": report.status_label,
+        "unit_name": unit,
+        "due_at": report.due_at if report.is_open else None,
+        "closed": report.is_closed and report.feedback is None,
+    }
+    return subject, render("citizen_status.txt", **context), render("citizen_status.html", **context)
+
+
+Sender = Callable[[list[str], str, str, str | None], object]
+
+
+def _send(to: list[str], subject: str, text: str, html: str | None) -> object:
+    from chalicelib.notify.email import send_email
+
+    return send_email(to, subject, text, html)
+
+
+def notify_reporter(
+    change: ReportChange,
+    send: Sender = _send,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> None:
+    """Stream consumer: e-mail the reporter each news of their report, once per history entry."""
+    notices = notices_for(change)
+    if not notices:
+        return
+    from chalicelib.store import once
+
+    for notice in notices:
+        pk, sk = notice.ledger_key
+        if not once.claim(pk, sk, clock()):
+            continue
+        email = notice.report.reporter.email
+        assert email is not None
+        try:
+            subject, text, html = compose(notice)
+            send([email], subject, text, html)
+        except Exception:
+            once.release(pk, sk, clock())
+            logger.exception(
+                "citizen e-mail failed", extra={"report_id": notice.report.id, "entry": notice.index}
+            )
+            raise
+        once.done(pk, sk, clock())
+        logger.info("citizen told", extra={"report_id": notice.report.id, "entry": notice.entry.type})

@@ -12,7 +12,7 @@ STAGE ?= dev
 ROLE ?= citizen
 API ?= http://127.0.0.1:8000
 
-.PHONY: help venv run test test-unit test-integration test-e2e lint format bench token sla digest weekly package deploy clean
+.PHONY: help venv run test test-unit test-integration test-e2e lint format bench token sla digest weekly package deploy lint-cfn clean
 
 help:
 	@echo "make run      start the whole system locally (emulated AWS, API on 127.0.0.1:8000, stream worker, scheduler, outbox)"
@@ -48,6 +48,23 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	@$(MAKE) --no-print-directory lint-cfn
+
+# cfn-lint lives in its own environment: aws-sam-translator pins pydantic, which would downgrade the app's.
+LINT_VENV := .venv-lint
+LINT_STAMP := $(LINT_VENV)/.installed
+CFN_DIR := dist/cfn-lint
+
+$(LINT_STAMP): requirements-lint.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.13 not found (install it, e.g. pyenv install 3.13)"; exit 1; }
+	test -x $(LINT_VENV)/bin/python || $(PYTHON) -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-lint.txt
+	touch $(LINT_STAMP)
+
+# The deployable template of both stages (without building the zip), linted as written and SAM-expanded.
+lint-cfn: $(STAMP) $(LINT_STAMP)
+	@for s in dev prod; do $(PY) -m infra.template template --stage $$s --out $(CFN_DIR)/sam-$$s.json || exit 1; done
+	$(LINT_VENV)/bin/python -m infra.cfn_lint $(CFN_DIR)/sam-dev.json $(CFN_DIR)/sam-prod.json --expanded-dir $(CFN_DIR)
 
 format: $(STAMP)
 	$(PY) -m ruff format .
@@ -68,6 +85,30 @@ digest: $(STAMP)
 
 weekly: $(STAMP)
 	@$(PY) -m infra.local.trigger --api "$(API)" weekly_report $(if $(AT),--at "$(AT)")
+
+# dist/STAGE/sam.json (Chalice's template merged with infra/template.py) and deployment.zip; prints its size.
+package: $(STAMP)
+	@case "$(STAGE)" in dev|prod) ;; *) echo "STAGE must be dev or prod"; exit 2;; esac
+	rm -rf dist/$(STAGE)
+	$(PY) -m infra.template package --stage $(STAGE) --out dist/$(STAGE)
+
+# Deploying needs an AWS account, so this only prints the commands (docs/deploy.md explains each value).
+ARTIFACT_BUCKET ?= <an S3 bucket of yours for deployment artifacts>
+STACK ?= fieldreport-$(STAGE)
+deploy:
+	@echo "# 1. build: make package STAGE=$(STAGE)"
+	@echo "# 2. upload the code and write a template that points at it:"
+	@echo "aws cloudformation package --template-file dist/$(STAGE)/sam.json \\"
+	@echo "    --s3-bucket '$(ARTIFACT_BUCKET)' --s3-prefix $(STACK) \\"
+	@echo "    --use-json --output-template-file dist/$(STAGE)/packaged.json"
+	@echo "# 3. create or update the stack:"
+	@echo "aws cloudformation deploy --template-file dist/$(STAGE)/packaged.json --stack-name $(STACK) \\"
+	@echo "    --s3-bucket '$(ARTIFACT_BUCKET)' --s3-prefix $(STACK) \\"
+	@echo "    --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \\"
+	@echo "    --parameter-overrides SenderEmail=phananh@example.gov.vn AppBaseUrl=https://phananh.example.gov.vn \\"
+	@echo "        AllowedOrigins=https://phananh.example.gov.vn AlarmEmail=ops@example.gov.vn"
+	@echo "# 4. read the outputs (API URL, user pool and client ids):"
+	@echo "aws cloudformation describe-stacks --stack-name $(STACK) --query 'Stacks[0].Outputs'"
 
 clean:
 	rm -rf $(VENV) .venv-lint var dist .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,50 @@
+"""Size of the Lambda deployment package (what cold starts load and what Lambda limits). Prints figures only.
+
+Uses dist/STAGE/deployment.zip from `make package` when there is one (STAGE from the environment, default dev),
+otherwise builds it first (15-50 s: pip fetches the Linux wheels).
+
+Run from the repository root:  python bench/bench_package.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from infra.template import ROOT, package, package_size
+
+LAMBDA_UNZIPPED_LIMIT_MB = 250
+TOP = 6
+
+
+def main() -> None:
+    stage = os.environ.get("STAGE", "dev")
+    out = ROOT / "dist" / stage
+    zip_path = out / "deployment.zip"
+    if not zip_path.exists():
+        print(f"package: building {zip_path.relative_to(ROOT)} (make package STAGE={stage})", flush=True)
+        package(stage, out)
+    zipped, unzipped, files = package_size(zip_path)
+    print(f"package: {zipped / 1e6:.1f} MB zipped ({zip_path.relative_to(ROOT)})")
+    print(
+        f"package: {unzipped / 1e6:.1f} MB unzipped, {files} files "
+        f"(Lambda limit {LAMBDA_UNZIPPED_LIMIT_MB} MB unzipped)"
+    )
+    by_top: Counter[str] = Counter()
+    with zipfile.ZipFile(zip_path) as z:
+        for info in z.infolist():
+            top = info.filename.split("/", 1)[0]
+            by_top[top.removesuffix(".libs") if top.endswith(".libs") else top] += info.file_size
+    largest = ", ".join(f"{name} {size / 1e6:.1f}" for name, size in by_top.most_common(TOP))
+    print(f"package: largest parts unzipped (MB): {largest}")
+    app = sum(size for name, size in by_top.items() if name in ("app.py", "chalicelib", "chalice"))
+    print(f"package: the app's own code {app / 1e6:.2f} MB unzipped (app.py, chalicelib, chalice runtime)")
+
+
+if __name__ == "__main__":
+    main()

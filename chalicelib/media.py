@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from chalicelib.aws import client
 from chalicelib.config import settings
+from chalicelib.domain.report import VN_OFFSET
 
 # api.md / issue: jpeg/png/webp/heic up to 15 MB, mp4/mov up to 100 MB.
 MB = 1024 * 1024
@@ -43,7 +44,11 @@ def upload_slot(key: str, content_type: str, max_bytes: int, now: datetime) -> d
         ],
         ExpiresIn=int(UPLOAD_TTL.total_seconds()),
     )
-    return {"url": post["url"], "fields": post["fields"], "expires_at": now + UPLOAD_TTL}
+    return {
+        "url": post["url"],
+        "fields": post["fields"],
+        "expires_at": (now + UPLOAD_TTL).astimezone(VN_OFFSET),
+    }
 
 
 def read_url(key: str) -> str:

@@ -23,6 +23,8 @@ from chalicelib.domain.units import CategoryCatalog
 from chalicelib.store.reports import Page, PublicFilters, ReportRepository
 
 BORDER_TOLERANCE_M = 1000.0
+# Saves that only append (an attachment slot, an upload mark) are redone this often after losing a race.
+SAVE_ATTEMPTS = 5
 
 
 def _field_error(cls: type[errors.DomainError], field: str, message: str) -> errors.DomainError:
@@ -125,7 +127,20 @@ class ReportService:
     def reserve_attachment(
         self, report_id: str, caller: Principal, content_type: str, size: int, purpose: str, now: datetime
     ) -> tuple[Report, Media]:
-        """Reserve an upload slot: the reporter for their report, the unit's officer for photos of the result."""
+        """Reserve an upload slot: the reporter for their report, the unit's officer for photos of the result.
+        A slot is only appended, so a save that lost a race (another slot, an upload, an action) is redone on
+        the fresh report rather than refused: an app reserving several photos at once gets them all."""
+        for attempt in range(1, SAVE_ATTEMPTS + 1):
+            try:
+                return self._reserve_once(report_id, caller, content_type, size, purpose, now)
+            except errors.ConcurrentUpdate:
+                if attempt == SAVE_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _reserve_once(
+        self, report_id: str, caller: Principal, content_type: str, size: int, purpose: str, now: datetime
+    ) -> tuple[Report, Media]:
         from chalicelib.media import LIMITS, media_key
 
         report = self.get(report_id)
@@ -154,17 +169,25 @@ class ReportService:
         return saved, media
 
     def media_uploaded(self, key: str, size: int) -> Report | None:
-        """S3 says an object arrived: mark its slot uploaded (idempotent; unknown keys are ignored)."""
+        """S3 says an object arrived: mark its slot uploaded (idempotent; unknown keys are ignored).
+        Photos are uploaded in parallel, so the marks race one another: a lost race is redone on the fresh
+        report (S3's own retries of a failed event are few and minutes apart)."""
         from chalicelib.media import report_id_from_key
 
         report_id = report_id_from_key(key)
         if report_id is None or not is_valid_id(report_id):
             return None
-        report = self.repo.get(report_id)
-        if report is None:
-            return None
-        slots = [m for m in report.media if m.key == key]
-        if not slots or slots[0].uploaded:
-            return report
-        media = tuple(replace(m, uploaded=True, size=size) if m.key == key else m for m in report.media)
-        return self.repo.save(replace(report, media=media))
+        for attempt in range(1, SAVE_ATTEMPTS + 1):
+            report = self.repo.get(report_id)
+            if report is None:
+                return None
+            slots = [m for m in report.media if m.key == key]
+            if not slots or slots[0].uploaded:
+                return report
+            media = tuple(replace(m, uploaded=True, size=size) if m.key == key else m for m in report.media)
+            try:
+                return self.repo.save(replace(report, media=media))
+            except errors.ConcurrentUpdate:
+                if attempt == SAVE_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")

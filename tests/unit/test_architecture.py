@@ -1,0 +1,132 @@
+"""Guards of the architecture (house-style.md): dependencies point inward, the HTTP cold start stays light, and no
+code path scans a table."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DOMAIN = ROOT / "chalicelib" / "domain"
+FORBIDDEN_IN_DOMAIN = {"chalice", "boto3", "botocore", "pynamodb", "aws_lambda_powertools", "moto"}
+HEAVY = {"shapely", "holidays", "jinja2"}
+
+
+def _python_files(*roots: Path) -> list[Path]:
+    files: list[Path] = []
+    for root in roots:
+        files.extend([root] if root.is_file() else sorted(root.rglob("*.py")))
+    return files
+
+
+def _is_dynamic_import(node: ast.Call) -> bool:
+    """importlib.import_module("x") or __import__("x") with a literal name."""
+    name = getattr(node.func, "attr", getattr(node.func, "id", None))
+    first = node.args[0] if node.args else None
+    return (
+        name in ("import_module", "__import__")
+        and isinstance(first, ast.Constant)
+        and isinstance(first.value, str)
+    )
+
+
+def _imported_modules(tree: ast.AST, package: str) -> set[str]:
+    """Every module an import statement names, anywhere in the file (functions and `if TYPE_CHECKING` too)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative: resolve against the package
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                names.add(".".join([*base, node.module] if node.module else base))
+            elif node.module:
+                names.add(node.module)
+        elif isinstance(node, ast.Call) and _is_dynamic_import(node):
+            names.add(node.args[0].value)  # type: ignore[attr-defined]
+    return names
+
+
+@pytest.mark.parametrize("path", _python_files(DOMAIN), ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_domain_imports_nothing_of_aws_or_the_web(path: Path):
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    imported = _imported_modules(tree, "chalicelib.domain")
+    bad = sorted(m for m in imported if m.split(".")[0] in FORBIDDEN_IN_DOMAIN)
+    assert not bad, f"{path.relative_to(ROOT)} imports {bad}: the domain must stay pure Python"
+    outward = sorted(
+        m
+        for m in imported
+        if m.startswith("chalicelib.") and not m.startswith(("chalicelib.domain", "chalicelib.data"))
+    )
+    assert not outward, (
+        f"{path.relative_to(ROOT)} imports {outward}: the domain depends on nothing outside it"
+    )
+
+
+def test_the_import_guard_sees_imports_inside_functions():
+    source = (
+        "def f():\n    import boto3\n    from pynamodb.models import Model\n    from chalice import app\n"
+    )
+    assert {"boto3", "pynamodb.models", "chalice"} <= _imported_modules(
+        ast.parse(source), "chalicelib.domain"
+    )
+
+
+def test_importing_the_app_loads_no_heavy_module():
+    """The HTTP cold start pays only for what every request needs; shapely, holidays and jinja2 load in the
+    handlers that use them."""
+    code = (
+        "import json, sys; import app; "
+        f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {sorted(HEAVY)!r})))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        },  # no AWS environment: `chalice package`
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    assert loaded == [], f"importing app.py loads {loaded}"
+
+
+def _scan_calls(source: str, name: str) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(source, filename=name)):
+        if isinstance(node, ast.Attribute) and node.attr in (
+            "scan",
+            "Scan",
+            "parallel_scan",
+            "rate_limited_scan",
+        ):
+            found.append(f"{name}:{node.lineno} .{node.attr}")
+        elif isinstance(node, ast.Constant) and node.value in ("Scan", "scan"):
+            # e.g. client._make_api_call("Scan", ...) or getattr(client, "scan")
+            found.append(f"{name}:{node.lineno} {node.value!r}")
+    return found
+
+
+def test_no_code_path_scans_a_table():
+    """Every request is a GetItem or a Query page (docs/data-model.md); a Scan reads the whole table."""
+    found = [
+        hit
+        for path in _python_files(ROOT / "chalicelib", ROOT / "app.py")
+        for hit in _scan_calls(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
+    ]
+    assert not found, f"Scan in application code: {found}"
+
+
+def test_the_scan_guard_sees_a_scan():
+    source = "def f(model, client):\n    model.scan()\n    client.Scan(TableName='x')\n"
+    assert len(_scan_calls(source, "sample.py")) == 2

@@ -59,7 +59,9 @@ def build_message(
         msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     for filename, content_type, data in attachments or []:
         maintype, _, subtype = content_type.partition("/")
-        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+        # Bytes as given (a CSV keeps its BOM and CRLF); text parts say their charset.
+        params = {"charset": "utf-8"} if maintype == "text" else None
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename, params=params)
     return msg
 
 

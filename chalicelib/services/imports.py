@@ -1,0 +1,448 @@
+"""Importing historical reports (issue 7): the province's old system's reports enter as live ones do.
+
+A line of the JSON Lines file becomes a `received` report with its original receipt time and one history
+entry of type `imported` (the source, the external id, and what the old system says happened next). It is
+stored with one conditional put, under an id derived from the external id (or from the line's content), so
+importing a file twice stores nothing twice. From there it takes the SAME stream path as a live report:
+
+1. the routing consumer (chalicelib/services/routing.py) routes it with the units valid on its day of receipt
+   and, seeing the `imported` entry, takes its receipt as the assignment instant, so its deadlines are the
+   ones it had then;
+2. `complete_imported` (a stream consumer, below) then applies the old system's outcome as a system action
+   with the original times: accepted (in progress), resolved (answer, closing time) or rejected, and the
+   citizen's rating if any;
+3. the statistics counters count every step, and the deadline watch marks the ones still open and overdue.
+
+Format and command: docs/statistics.md ("Importing historical reports"), tools/import_reports.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.domain.report import (
+    Feedback,
+    HistoryEntry,
+    Location,
+    Report,
+    Reporter,
+    Status,
+    parse_instant,
+)
+from chalicelib.domain.units import CategoryCatalog
+
+if TYPE_CHECKING:
+    from chalicelib.services.stream import ReportChange
+    from chalicelib.store.reports import ReportRepository
+
+IMPORTED = "imported"  # the history entry type the routing consumer recognises
+IMPORT_SUB_PREFIX = "import:"
+DEFAULT_REPORTER_NAME = "Người phản ánh (dữ liệu nhập từ hệ thống cũ)"
+DEFAULT_ANSWER = "Đã giải quyết (nội dung trả lời lưu tại hệ thống cũ)."
+STATUSES = ("received", "assigned", "in_progress", "resolved", "rejected")
+CLOSED = ("resolved", "rejected")
+BORDER_TOLERANCE_M = 1000.0
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    """One valid line: what the old system knew of a report."""
+
+    line: int
+    received_at: datetime
+    assigned_at: datetime | None
+    lat: float
+    lng: float
+    category: str
+    description: str
+    status: str
+    closed_at: datetime | None
+    answer: str | None
+    rating: int | None
+    external_id: str | None
+    address: str | None
+    reporter_name: str | None
+    reporter_phone: str | None
+    reporter_email: str | None
+    fingerprint: str
+
+
+@dataclass
+class LineError:
+    line: int
+    errors: list[dict[str, str]]
+
+    def text(self) -> str:
+        return f"dòng {self.line}: " + "; ".join(f"{e['field']}: {e['message']}" for e in self.errors)
+
+
+@dataclass
+class ImportResult:
+    imported: list[str] = field(default_factory=list)
+    already_there: list[str] = field(default_factory=list)
+    bad_lines: list[LineError] = field(default_factory=list)
+    total_lines: int = 0
+
+
+def deterministic_id(received_at: datetime, fingerprint: str) -> str:
+    """A ULID whose time part is the receipt (so ids still sort by time) and whose 80 "random" bits come from
+    the fingerprint: the same line gives the same id on every import."""
+    ms = int(received_at.timestamp() * 1000)
+    bits = int.from_bytes(hashlib.sha256(fingerprint.encode("utf-8")).digest()[:10], "big")
+    value = (ms << 80) | bits
+    chars = []
+    for _ in range(26):
+        chars.append(_ALPHABET[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+def _instant(obj: dict[str, Any], key: str, errs: list[dict[str, str]], now: datetime) -> datetime | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, str):
+            raise ValueError(value)
+        instant = parse_instant(value)
+    except ValueError:
+        errs.append(
+            {
+                "field": key,
+                "message": "phải là thời điểm ISO 8601 có múi giờ (ví dụ 2024-04-02T08:15:00+07:00)",
+            }
+        )
+        return None
+    if instant > now:
+        errs.append({"field": key, "message": "không được là thời điểm trong tương lai"})
+        return None
+    return instant
+
+
+def _text(obj: dict[str, Any], key: str, errs: list[dict[str, str]], lo: int, hi: int) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not lo <= len(value.strip()) <= hi:
+        errs.append({"field": key, "message": f"phải là chuỗi ký tự dài {lo}–{hi} ký tự"})
+        return None
+    return value.strip()
+
+
+def parse_line(text: str, line: int, now: datetime) -> ImportRecord | LineError | None:
+    """Validate one line; None for a blank line. Every problem of the line is reported, not just the first."""
+    from chalicelib.domain.geo import ProvinceOutline
+
+    if not text.strip():
+        return None
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return LineError(line, [{"field": "line", "message": "không phải JSON hợp lệ"}])
+    if not isinstance(obj, dict):
+        return LineError(line, [{"field": "line", "message": "phải là một đối tượng JSON"}])
+    errs: list[dict[str, str]] = []
+    received_at = _instant(obj, "received_at", errs, now)
+    if obj.get("received_at") is None:
+        errs.append({"field": "received_at", "message": "thiếu trường bắt buộc"})
+    loc = obj.get("location")
+    lat = lng = None
+    if not isinstance(loc, dict):
+        errs.append({"field": "location", "message": "thiếu hoặc không phải đối tượng {lat, lng}"})
+    else:
+        lat, lng = loc.get("lat"), loc.get("lng")
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lat, lng))
+        if not numbers:
+            errs.append({"field": "location", "message": "lat và lng phải là số"})
+            lat = lng = None
+        elif not ProvinceOutline.default().contains(float(lat), float(lng), tolerance_m=BORDER_TOLERANCE_M):  # type: ignore[arg-type]
+            errs.append({"field": "location", "message": "vị trí nằm ngoài địa bàn tỉnh Điện Biên"})
+            lat = lng = None
+    category = obj.get("category")
+    if not isinstance(category, str) or CategoryCatalog.default().get(category) is None:
+        errs.append({"field": "category", "message": "lĩnh vực không tồn tại (xem GET /v1/categories)"})
+    description = _text(obj, "description", errs, 10, 4000)
+    if obj.get("description") is None:
+        errs.append({"field": "description", "message": "thiếu trường bắt buộc"})
+    status = obj.get("status", "assigned")
+    if status not in STATUSES:
+        errs.append({"field": "status", "message": "phải là một trong " + ", ".join(STATUSES)})
+    assigned_at = _instant(obj, "assigned_at", errs, now)
+    if assigned_at is not None and received_at is not None and assigned_at < received_at:
+        errs.append({"field": "assigned_at", "message": "không được trước thời điểm tiếp nhận"})
+    closed_at = _instant(obj, "closed_at", errs, now)
+    if status in CLOSED and obj.get("closed_at") is None:
+        errs.append({"field": "closed_at", "message": "bắt buộc với phản ánh đã đóng (resolved, rejected)"})
+    if status not in CLOSED and obj.get("closed_at") is not None:
+        errs.append({"field": "closed_at", "message": "chỉ dùng cho phản ánh đã đóng (resolved, rejected)"})
+    if closed_at is not None and closed_at < (assigned_at or received_at or closed_at):
+        errs.append(
+            {"field": "closed_at", "message": "không được trước thời điểm tiếp nhận hoặc chuyển xử lý"}
+        )
+    answer = _text(obj, "answer", errs, 1, 4000)
+    rating = obj.get("rating")
+    if rating is not None:
+        if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+            errs.append({"field": "rating", "message": "phải là số nguyên từ 1 đến 5"})
+            rating = None
+        elif status not in CLOSED:
+            errs.append({"field": "rating", "message": "chỉ phản ánh đã đóng mới có đánh giá"})
+    external_id = _text(obj, "external_id", errs, 1, 100)
+    address = _text(obj, "address", errs, 1, 500)
+    reporter = obj.get("reporter") or {}
+    if not isinstance(reporter, dict):
+        errs.append({"field": "reporter", "message": "phải là đối tượng {name, phone, email}"})
+        reporter = {}
+    names = {k: _text(reporter, k, errs, 1, 254) for k in ("name", "phone", "email")}
+    if errs or received_at is None or lat is None or lng is None or description is None:
+        return LineError(line, errs or [{"field": "line", "message": "không hợp lệ"}])
+    fingerprint = (
+        f"ext:{external_id}" if external_id else "line:" + json.dumps(obj, sort_keys=True, ensure_ascii=False)
+    )
+    return ImportRecord(
+        line=line,
+        received_at=received_at,
+        assigned_at=assigned_at,
+        lat=float(lat),
+        lng=float(lng),
+        category=str(category),
+        description=description,
+        status=str(status),
+        closed_at=closed_at,
+        answer=answer,
+        rating=rating,
+        external_id=external_id,
+        address=address,
+        reporter_name=names["name"],
+        reporter_phone=names["phone"],
+        reporter_email=names["email"],
+        fingerprint=fingerprint,
+    )
+
+
+def to_report(record: ImportRecord, source: str, now: datetime) -> Report:
+    """The `received` report the import stores; what happened next rides in the `imported` entry's data."""
+    outcome: dict[str, Any] = {"status": record.status}
+    if record.closed_at is not None:
+        outcome["closed_at"] = record.closed_at.isoformat()
+    if record.answer is not None:
+        outcome["answer"] = record.answer
+    if record.rating is not None:
+        outcome["rating"] = record.rating
+    data: dict[str, Any] = {
+        "source": source,
+        "imported_at": now.isoformat(),
+        "line": record.line,
+        "outcome": outcome,
+    }
+    if record.external_id:
+        data["external_id"] = record.external_id
+    if record.assigned_at is not None:  # the routing consumer takes it as the assignment instant
+        data["assigned_at"] = record.assigned_at.isoformat()
+    return Report(
+        id=deterministic_id(record.received_at, record.fingerprint),
+        category=record.category,
+        description=record.description,
+        location=Location(record.lat, record.lng),
+        address=record.address,
+        reporter=Reporter(
+            sub=f"{IMPORT_SUB_PREFIX}{source}",
+            name=record.reporter_name or DEFAULT_REPORTER_NAME,
+            phone=record.reporter_phone or "",
+            email=record.reporter_email,
+        ),
+        received_at=record.received_at,
+        history=(
+            HistoryEntry(
+                at=record.received_at,  # history stays in time order: routing appends at the receipt too
+                type=IMPORTED,
+                actor_sub=None,
+                actor_role="system",
+                public=True,
+                public_text="Phản ánh được tiếp nhận trên hệ thống cũ và chuyển sang hệ thống này.",
+                data=data,
+            ),
+        ),
+    )
+
+
+def read_lines(lines: Iterable[str], now: datetime) -> tuple[list[ImportRecord], list[LineError], int]:
+    records: list[ImportRecord] = []
+    bad: list[LineError] = []
+    count = 0
+    for number, text in enumerate(lines, start=1):
+        count = number
+        parsed = parse_line(text, number, now)
+        if isinstance(parsed, LineError):
+            bad.append(parsed)
+        elif parsed is not None:
+            records.append(parsed)
+    return records, bad, count
+
+
+def import_lines(
+    lines: Iterable[str],
+    source: str,
+    repo: ReportRepository | None = None,
+    clock: Callable[[], datetime] = _now,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Validate every line, then store each valid one with one conditional put (nothing half-written: a bad
+    line stores nothing, a stored line is a whole report). Already-imported lines are left alone."""
+    from chalicelib.domain.errors import ConcurrentUpdate
+
+    now = clock()
+    records, bad, count = read_lines(lines, now)
+    result = ImportResult(bad_lines=bad, total_lines=count)
+    if dry_run:
+        result.imported = [to_report(r, source, now).id for r in records]
+        return result
+    if repo is None:
+        from chalicelib.store.reports import ReportRepository
+
+        repo = ReportRepository()
+    for record in records:
+        report = to_report(record, source, now)
+        try:
+            repo.create(report, None, 0, 0)
+        except Exception as e:
+            if getattr(e, "cause_response_code", None) == "ConditionalCheckFailedException":
+                result.already_there.append(report.id)
+                continue
+            if isinstance(e, ConcurrentUpdate):  # pragma: no cover - defensive
+                result.already_there.append(report.id)
+                continue
+            raise
+        result.imported.append(report.id)
+    return result
+
+
+# --- the stream consumer: the old system's outcome, once the report is routed ---
+
+
+def imported_entry(report: Report) -> HistoryEntry | None:
+    return next((e for e in report.history if e.type == IMPORTED), None)
+
+
+def outcome_applied(report: Report) -> bool:
+    return any(e.data.get("import_outcome") for e in report.history)
+
+
+def apply_outcome(report: Report, entry: HistoryEntry) -> Report | None:
+    """The report after the old system's outcome (accepted, resolved or rejected, and the rating), as system
+    actions at their original times; None when there is nothing to apply."""
+    outcome = entry.data.get("outcome") or {}
+    status = outcome.get("status")
+    source = entry.data.get("source")
+    marks = {"import_outcome": True, "source": source}
+    assigned_at = report.assigned_at or report.received_at
+    if status == Status.IN_PROGRESS.value:
+        return report.with_entry(
+            HistoryEntry(
+                at=assigned_at,
+                type="accepted",
+                actor_sub=None,
+                actor_role="system",
+                actor_unit=report.unit_code,
+                public_text="Đơn vị đã tiếp nhận phản ánh và đang xử lý (theo dữ liệu hệ thống cũ).",
+                data={"to_status": Status.IN_PROGRESS.value, **marks},
+            ),
+            status=Status.IN_PROGRESS,
+        )
+    if status not in CLOSED:
+        return None
+    closed_at = parse_instant(outcome["closed_at"])
+    answer = outcome.get("answer")
+    if status == Status.RESOLVED.value:
+        text = answer or DEFAULT_ANSWER
+        changed = report.with_entry(
+            HistoryEntry(
+                at=closed_at,
+                type="resolved",
+                actor_sub=None,
+                actor_role="system",
+                actor_unit=report.unit_code,
+                public_text=text,
+                data={"to_status": Status.RESOLVED.value, **marks},
+            ),
+            status=Status.RESOLVED,
+            answer=text,
+            closed_at=closed_at,
+            overdue_since=None,
+            next_check_at=None,
+        )
+    else:
+        text = answer or "Từ chối xử lý (theo dữ liệu hệ thống cũ)."
+        changed = report.with_entry(
+            HistoryEntry(
+                at=closed_at,
+                type="rejected",
+                actor_sub=None,
+                actor_role="system",
+                actor_unit=report.unit_code,
+                public_text=text,
+                data={"to_status": Status.REJECTED.value, "reason": "imported", **marks},
+            ),
+            status=Status.REJECTED,
+            answer=text,
+            rejection={"reason": "imported", "text": text},
+            closed_at=closed_at,
+            overdue_since=None,
+            next_check_at=None,
+        )
+    rating = outcome.get("rating")
+    if isinstance(rating, int):
+        changed = changed.with_entry(
+            HistoryEntry(
+                at=closed_at,
+                type="feedback",
+                actor_sub=None,
+                actor_role="system",
+                public_text=f"Người phản ánh đánh giá mức độ hài lòng: {rating}/5.",
+                data={"rating": rating, **marks},
+            ),
+            feedback=Feedback(rating=rating, comment=None, at=closed_at),
+        )
+    return changed
+
+
+def complete_imported(change: ReportChange, repo: ReportRepository | None = None) -> None:
+    """Stream consumer: once an imported report has been routed (it is `assigned`), apply the old system's
+    outcome. The write is conditional on the version read and the status still `assigned`; the outcome is
+    applied once (its entries are marked), so a redelivery or a later reassignment does not repeat it."""
+    from chalicelib.domain.errors import ConcurrentUpdate
+
+    current = change.new
+    if current is None or current.status != Status.ASSIGNED or current.unit_code is None:
+        return
+    if imported_entry(current) is None or outcome_applied(current):
+        return
+    if repo is None:
+        from chalicelib.store.reports import ReportRepository
+
+        repo = ReportRepository()
+    from chalicelib.store.models import ReportItem
+
+    for _ in range(3):
+        if current is None or current.status != Status.ASSIGNED or outcome_applied(current):
+            return
+        entry = imported_entry(current)
+        changed = apply_outcome(current, entry) if entry is not None else None
+        if changed is None:
+            return
+        try:
+            repo.save(changed, extra_condition=ReportItem.status == Status.ASSIGNED.value)
+            return
+        except ConcurrentUpdate:
+            current = repo.get(current.id)
+    raise ConcurrentUpdate(f"imported report {change.new.id if change.new else ''} kept changing")

@@ -1,0 +1,1 @@
+"""Administrative commands (run from the repository root: `python -m tools.<name>`)."""

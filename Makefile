@@ -12,7 +12,7 @@ STAGE ?= dev
 ROLE ?= citizen
 API ?= http://127.0.0.1:8000
 
-.PHONY: help venv run test test-unit test-integration test-e2e lint format bench token sla digest weekly package deploy lint-cfn clean
+.PHONY: help venv run test test-unit test-integration test-e2e lint format bench token sla digest weekly import package deploy lint-cfn clean
 
 help:
 	@echo "make run      start the whole system locally (emulated AWS, API on 127.0.0.1:8000, stream worker, scheduler, outbox)"
@@ -85,6 +85,11 @@ digest: $(STAMP)
 
 weekly: $(STAMP)
 	@$(PY) -m infra.local.trigger --api "$(API)" weekly_report $(if $(AT),--at "$(AT)")
+
+# Import historical reports (JSON Lines, docs/statistics.md) into the running local stack.
+import: $(STAMP)
+	@test -n "$(FILE)" || { echo "usage: make import FILE=reports.jsonl [SOURCE=name]"; exit 2; }
+	@$(PY) -m tools.import_reports "$(FILE)" --local $(if $(SOURCE),--source "$(SOURCE)")
 
 # dist/STAGE/sam.json (Chalice's template merged with infra/template.py) and deployment.zip; prints its size.
 package: $(STAMP)

@@ -12,9 +12,9 @@ import os
 from datetime import UTC, date, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from chalice import AuthResponse, Chalice, ConvertToMiddleware, Cron, Response
+from chalice import AuthResponse, Chalice, ConvertToMiddleware, Cron, Rate, Response
 
 from chalicelib.api import http
 from chalicelib.api.auth import AuthError, verify_token
@@ -39,7 +39,9 @@ class FieldReportApp(Chalice):
                 if response is not None:
                     return response
                 logger.exception("unhandled error", extra={"error_type": type(exc).__name__})
-                return http.error_response(500, "internal_error", "Hệ thống đang gặp sự cố. Vui lòng thử lại sau.")
+                return http.error_response(
+                    500, "internal_error", "Hệ thống đang gặp sự cố. Vui lòng thử lại sau."
+                )
 
         super()._register_route(name, guarded, kwargs, **unused)
 
@@ -49,10 +51,32 @@ app.api.cors = False
 
 logger = Logger(service=APP_NAME)
 metrics = Metrics(namespace="FieldReport", service=APP_NAME)
-tracer = Tracer(service=APP_NAME)
 
-app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context))
-app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))
+# clear_state: keys appended in one invocation (report_id) must not stick to the next one (warm container).
+app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))
+
+
+@functools.cache
+def _tracer() -> Any:
+    """The X-Ray tracer, built on first use and only where tracing is on: creating it loads the X-Ray SDK and
+    a botocore client (about 0.3-1 s), which a cold start should pay only when traces are wanted."""
+    from chalicelib.config import settings
+
+    if not settings().tracing:
+        return None
+    from aws_lambda_powertools import Tracer
+
+    return Tracer(service=APP_NAME)
+
+
+@app.middleware("all")
+def trace(event: Any, get_response: Any) -> Any:
+    tracer = _tracer()
+    if tracer is None:
+        return get_response(event)
+    return ConvertToMiddleware(tracer.capture_lambda_handler)(event, get_response)
+
+
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 
 # The stream ARN is read at import time and must be a string; the packaged template replaces it with the
@@ -108,6 +132,29 @@ def _page(page: Any, viewer: Any) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- reports: intake and reading (foundation)
 
+# Chalice answers a wrong Content-Type (415) or method (405) itself, before any view runs, in its own shape
+# ({"Code", "Message"}); these give them api.md's error shape like every other 4xx.
+_CHALICE_ERRORS = {
+    405: ("method_not_allowed", "Phương thức HTTP này không được hỗ trợ cho đường dẫn này.", None),
+    415: (
+        "unsupported_media_type",
+        "Nội dung yêu cầu phải là JSON (Content-Type: application/json).",
+        "Content-Type",
+    ),
+}
+
+
+@app.middleware("http")
+def chalice_errors_in_api_shape(event: Any, get_response: Any) -> Response:
+    response = get_response(event)
+    known = _CHALICE_ERRORS.get(response.status_code)
+    if known is None or not isinstance(response.body, dict) or "Code" not in response.body:
+        return response
+    code, message, field = known
+    details = [{"field": field, "message": message}] if field else []
+    headers = {k: v for k, v in (response.headers or {}).items() if k.lower() == "allow"}
+    return http.error_response(response.status_code, code, message, details, headers)
+
 
 @app.route("/v1/reports", methods=["POST"], authorizer=jwt_auth)
 def submit_report() -> Response:
@@ -137,25 +184,40 @@ def _public_filters(params: dict[str, str] | None) -> Any:
     def _status(v: str) -> str:
         return Status(v).value
 
-    def _instant(v: str) -> datetime:
+    def _instant(v: str, end_of_day: bool = False) -> datetime:
         if len(v) == 10:
+            from datetime import timedelta
+
             from chalicelib.domain.report import VN_OFFSET
 
-            return datetime.combine(date.fromisoformat(v), datetime.min.time(), VN_OFFSET)
+            # A date alone is the whole day in Vietnam time: `until=2026-11-29` includes the 29th.
+            day = date.fromisoformat(v) + timedelta(days=1 if end_of_day else 0)
+            start = datetime.combine(day, datetime.min.time(), VN_OFFSET)
+            return start - timedelta(milliseconds=1) if end_of_day else start
         return parse_instant(v)
 
     def _bbox(v: str) -> tuple[float, float, float, float]:
-        parts = [float(p) for p in v.split(",")]
-        if len(parts) != 4 or parts[0] > parts[2] or parts[1] > parts[3]:
-            raise ValueError(v)
-        return parts[0], parts[1], parts[2], parts[3]
+        import math
 
+        parts = [float(p) for p in v.split(",")]
+        if len(parts) != 4 or not all(math.isfinite(p) for p in parts):
+            raise ValueError(v)
+        min_lng, min_lat, max_lng, max_lat = parts
+        if not (-180 <= min_lng <= max_lng <= 180 and -90 <= min_lat <= max_lat <= 90):
+            raise ValueError(v)
+        return min_lng, min_lat, max_lng, max_lat
+
+    since = http.parse_query(params, "since", _instant, "thời điểm ISO 8601")
+    until = http.parse_query(params, "until", lambda v: _instant(v, end_of_day=True), "thời điểm ISO 8601")
+    if since is not None and until is not None and until < since:
+        message = "Tham số 'until' không hợp lệ: phải không sớm hơn 'since'."
+        raise http.HttpError(400, "invalid_query", message, [{"field": "until", "message": message}])
     return PublicFilters(
         status=http.parse_query(params, "status", _status, "một trong " + ", ".join(s.value for s in Status)),
         unit=http.parse_query(params, "unit", str, "mã đơn vị"),
         category=http.parse_query(params, "category", str, "mã lĩnh vực"),
-        since=http.parse_query(params, "since", _instant, "thời điểm ISO 8601"),
-        until=http.parse_query(params, "until", _instant, "thời điểm ISO 8601"),
+        since=since,
+        until=until,
         bbox=http.parse_query(params, "bbox", _bbox, "minLng,minLat,maxLng,maxLat"),
     )
 
@@ -163,7 +225,9 @@ def _public_filters(params: dict[str, str] | None) -> Any:
 @app.route("/v1/reports", methods=["GET"])
 def list_reports() -> Response:
     params = app.current_request.query_params
-    page = _services().public_page(_public_filters(params), http.parse_limit(params), (params or {}).get("cursor"))
+    page = _services().public_page(
+        _public_filters(params), http.parse_limit(params), (params or {}).get("cursor")
+    )
     return http.json_response(_page(page, None))
 
 
@@ -191,18 +255,40 @@ def my_reports() -> Response:
 
 @app.route("/v1/reports/{report_id}/attachments", methods=["POST"], authorizer=jwt_auth)
 def reserve_attachment(report_id: str) -> Response:
+    from chalicelib.api.idempotency import run_idempotent
     from chalicelib.media import upload_slot
 
     request = app.current_request
     caller = http.principal_from_request(request)
-    body = http.parse_body(request.raw_body, AttachmentRequest)
-    now = clock()
-    _, media = _services().reserve_attachment(report_id, caller, body.content_type, body.size, body.purpose, now)
-    slot = upload_slot(media.key, media.content_type, media.max_bytes, now)
+    raw = request.raw_body or b""
+    body = http.parse_body(raw, AttachmentRequest)
     logger.append_keys(report_id=report_id)
-    return http.json_response(
-        {"key": media.key, "max_bytes": media.max_bytes, "content_type": media.content_type, **slot}, 201
+
+    def reserve() -> tuple[int, Any]:
+        now = clock()
+        _, media = _services().reserve_attachment(
+            report_id, caller, body.content_type, body.size, body.purpose, now
+        )
+        slot = upload_slot(media.key, media.content_type, media.max_bytes, now)
+        expires_at = slot.pop("expires_at")
+        assert isinstance(expires_at, datetime)
+        return 201, {
+            "key": media.key,
+            "max_bytes": media.max_bytes,
+            "content_type": media.content_type,
+            **slot,
+            "expires_at": expires_at.isoformat(),
+        }
+
+    # A retried request (same Idempotency-Key) gets the same slot instead of using up another of the ten.
+    status, payload = run_idempotent(
+        request.headers.get("idempotency-key"),
+        f"attachment:{caller.sub}:{report_id}",
+        raw,
+        reserve,
+        app.lambda_context,
     )
+    return http.json_response(payload, status)
 
 
 @app.on_s3_event(bucket=MEDIA_BUCKET_NAME, events=["s3:ObjectCreated:*"], prefix="reports/")
@@ -266,7 +352,8 @@ def handle_report_stream(event: Any) -> dict[str, Any]:
     Failed records come back as `batchItemFailures` so Lambda retries just those."""
     from chalicelib.services.stream import process_stream_batch
 
-    return process_stream_batch(event.to_dict(), app.lambda_context)
+    # event.context: app.lambda_context is only set by Chalice for HTTP requests, never for stream events.
+    return process_stream_batch(event.to_dict(), event.context)
 
 
 # ---------------------------------------------------------------- calendar (issue 3)
@@ -296,9 +383,98 @@ def list_deliveries() -> Response:
 
 # ---------------------------------------------------------------- handling workflow (issue 5)
 
-# ---------------------------------------------------------------- deadline watch: schedules (issue 6)
 
-from chalice import Rate  # noqa: E402  (kept in this section; may join the chalice import at the top)
+def _handling() -> Any:
+    from chalicelib.services.handling import HandlingService
+
+    return HandlingService()
+
+
+@app.route("/v1/reports/{report_id}/actions", methods=["POST"], authorizer=jwt_auth)
+def act_on_report(report_id: str) -> Response:
+    """One step of the handling (api.md "Actions"); 200 with the report as the caller may see it."""
+    from chalicelib.api.action_schemas import parse_action, to_domain
+    from chalicelib.api.idempotency import run_idempotent
+
+    request = app.current_request
+    caller = http.principal_from_request(request)
+    raw = request.raw_body or b""
+    body = parse_action(raw)
+    logger.append_keys(report_id=report_id)
+
+    def act() -> tuple[int, Any]:
+        report = _handling().act(report_id, to_domain(body), caller, clock())
+        logger.info(
+            "report action", extra={"action": getattr(body, "type", ""), "status": report.status.value}
+        )
+        metrics.add_metric(name="ReportActions", unit=MetricUnit.Count, value=1)
+        return 200, _view(report, caller)
+
+    status, payload = run_idempotent(
+        request.headers.get("idempotency-key"),
+        f"action:{caller.sub}:{report_id}",
+        raw,
+        act,
+        app.lambda_context,
+    )
+    return http.json_response(payload, status)
+
+
+@app.route("/v1/reports/{report_id}/feedback", methods=["POST"], authorizer=jwt_auth)
+def give_feedback(report_id: str) -> Response:
+    """The reporter rates the answer, once, on a closed report; 201 with the report."""
+    from chalicelib.api.action_schemas import FeedbackIn
+    from chalicelib.api.idempotency import run_idempotent
+
+    request = app.current_request
+    caller = http.principal_from_request(request)
+    raw = request.raw_body or b""
+    body = http.parse_body(raw, FeedbackIn)
+    logger.append_keys(report_id=report_id)
+
+    def rate() -> tuple[int, Any]:
+        report = _handling().feedback(report_id, body.rating, body.comment, caller, clock())
+        metrics.add_metric(name="ReportRatings", unit=MetricUnit.Count, value=1)
+        return 201, _view(report, caller)
+
+    status, payload = run_idempotent(
+        request.headers.get("idempotency-key"),
+        f"feedback:{caller.sub}:{report_id}",
+        raw,
+        rate,
+        app.lambda_context,
+    )
+    return http.json_response(payload, status)
+
+
+@app.route("/v1/reports/{report_id}", methods=["DELETE"], authorizer=jwt_auth)
+def delete_report(report_id: str) -> Response:
+    """IOC technical staff delete a test report; any other report is never deleted (409)."""
+    caller = http.principal_from_request(app.current_request)
+    _handling().delete(report_id, caller)
+    logger.append_keys(report_id=report_id)
+    logger.info("test report deleted")
+    return Response(body="", status_code=204)
+
+
+@app.route("/v1/inbox", methods=["GET"], authorizer=jwt_auth)
+def inbox() -> Response:
+    """The work queue: an officer's own unit, any unit for the IOC; earliest deadline first."""
+    from chalicelib.api.action_schemas import inbox_filters, inbox_row
+
+    request = app.current_request
+    caller = http.principal_from_request(request)
+    params = request.query_params
+    now = clock()
+    page = _handling().inbox(
+        caller, inbox_filters(params), http.parse_limit(params), (params or {}).get("cursor"), now
+    )
+    return http.json_response(
+        {"items": [inbox_row(r, caller, now) for r in page.items], "next_cursor": page.next_cursor}
+    )
+
+
+# ---------------------------------------------------------------- deadline watch: schedules (issue 6)
 
 
 def _scheduled_now(event: Any) -> datetime:
@@ -331,7 +507,11 @@ def daily_digest(event: Any) -> dict[str, Any]:
     working day. Raises after trying every unit if a digest failed: Lambda's retry sends the missing ones."""
     from chalicelib.services.watch import daily_digest as run_digest
 
-    return run_digest(_scheduled_now(event)).as_dict()
+    result = run_digest(_scheduled_now(event))
+    metrics.add_metric(name="DigestsSent", unit=MetricUnit.Count, value=result.emails_sent)
+    metrics.add_metric(name="DigestFailures", unit=MetricUnit.Count, value=result.failures)
+    result.raise_if_incomplete()
+    return result.as_dict()
 
 
 # ---------------------------------------------------------------- statistics (issue 7)

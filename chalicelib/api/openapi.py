@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from chalicelib.api import schemas
+from chalicelib.api import action_schemas, deliveries, schemas, stats_schemas
 
 REF = "#/components/schemas/{model}"
 
@@ -44,7 +44,65 @@ OPERATIONS: list[Operation] = [
 ]
 
 # Later modules add their operations here (handling, statistics, calendar).
-EXTRA_OPERATIONS: list[Operation] = []
+EXTRA_OPERATIONS: list[Operation] = [
+    # routing and forwarding (issue 4)
+    (
+        "get",
+        "/v1/deliveries",
+        "Các lần chuyển phản ánh đến đơn vị bị lỗi (IOC)",
+        None,
+        {200: deliveries.DeliveryList},
+        True,
+        ["status", "limit", "cursor"],
+    ),
+    # handling workflow (issue 5)
+    (
+        "post",
+        "/v1/reports/{report_id}/actions",
+        "Một bước xử lý phản ánh (cán bộ đơn vị được giao; IOC): tiếp nhận, từ chối, gia hạn, trả lời, chuyển…",
+        action_schemas.ActionRequest,
+        {200: schemas.ReportPrivate},
+        True,
+        [],
+    ),
+    (
+        "post",
+        "/v1/reports/{report_id}/feedback",
+        "Đánh giá mức độ hài lòng (người gửi phản ánh, một lần, khi đã có kết quả)",
+        action_schemas.FeedbackIn,
+        {201: schemas.ReportPrivate},
+        True,
+        [],
+    ),
+    (
+        "delete",
+        "/v1/reports/{report_id}",
+        "Xóa phản ánh thử nghiệm (kỹ thuật IOC)",
+        None,
+        {204: None},
+        True,
+        [],
+    ),
+    (
+        "get",
+        "/v1/inbox",
+        "Danh sách việc: phản ánh đang mở của đơn vị, hạn sớm nhất trước (cán bộ: đơn vị mình; IOC: mọi đơn vị)",
+        None,
+        {200: action_schemas.InboxPage},
+        True,
+        ["unit", "status", "overdue", "due_before", "limit", "cursor"],
+    ),
+    # statistics (issue 7)
+    (
+        "get",
+        "/v1/stats",
+        "Bảng thống kê giải quyết phản ánh theo đơn vị (IOC; cán bộ: đơn vị mình); format=csv cho Excel",
+        None,
+        {200: stats_schemas.StatsTable},
+        True,
+        ["from", "to", "format"],
+    ),
+]
 
 
 def _all_models() -> list[type[BaseModel]]:
@@ -88,7 +146,9 @@ def document() -> dict[str, Any]:
             op["requestBody"] = {"required": True, "content": _json(req)}
         for status, model in responses.items():
             op["responses"][str(status)] = (
-                {"description": "Không có nội dung"} if status == 204 else {"description": "OK", "content": _json(model)}
+                {"description": "Không có nội dung"}
+                if status == 204
+                else {"description": "OK", "content": _json(model)}
             )
         for status in ("400", "404", "409", "413", "422", "429") if method != "get" else ("400", "404"):
             op["responses"].setdefault(status, error)

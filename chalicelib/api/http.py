@@ -20,6 +20,7 @@ from chalicelib.domain import errors
 MAX_BODY_BYTES = 1024 * 1024
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 
+
 class HttpError(Exception):
     def __init__(
         self,

@@ -88,7 +88,10 @@ def handle_change(change: ReportChange, consumers: list[Consumer] | None = None)
             report = change.new or change.old
             logger.exception(
                 "stream consumer failed",
-                extra={"report_id": report.id if report else None, "consumer": getattr(consume, "__name__", "?")},
+                extra={
+                    "report_id": report.id if report else None,
+                    "consumer": getattr(consume, "__name__", "?"),
+                },
             )
             failure = failure or exc
     if failure is not None:

@@ -159,4 +159,4 @@ def test_http_path_modules_do_not_import_shapely() -> None:
         "assert not heavy, heavy\n"
     )
     root = Path(__file__).resolve().parents[2]
-    subprocess.run([sys.executable, "-c", code], cwd=root, check=True)  # noqa: S603 (our own interpreter)
+    subprocess.run([sys.executable, "-c", code], cwd=root, check=True)

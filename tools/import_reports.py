@@ -23,17 +23,10 @@ from pathlib import Path
 
 
 def _local_environment(aws_port: int) -> None:
-    """Talk to the local stack's emulated AWS, as `make run` sets it up (infra/local/devstack.py)."""
-    os.environ.update(
-        {
-            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{aws_port}",
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-            "AWS_DEFAULT_REGION": "ap-southeast-1",
-            "AWS_REGION": "ap-southeast-1",
-            "STAGE": "local",
-        }
-    )
+    """Talk to the local stack's emulated AWS, as `make run` sets it up."""
+    from infra.local.devstack import aws_environment
+
+    os.environ.update(aws_environment(aws_port))
 
 
 def main(argv: list[str] | None = None) -> int:

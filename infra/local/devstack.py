@@ -32,7 +32,8 @@ log = logging.getLogger("devstack")
 APP_LOCK = threading.RLock()
 
 
-def _environment(state: Path, aws_port: int, api_port: int, issuer: Any) -> dict[str, str]:
+def aws_environment(aws_port: int) -> dict[str, str]:
+    """What makes boto3, PynamoDB and Powertools talk to the local stack's emulated AWS (tools use it too)."""
     return {
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{aws_port}",
         "AWS_ACCESS_KEY_ID": "local",
@@ -40,6 +41,12 @@ def _environment(state: Path, aws_port: int, api_port: int, issuer: Any) -> dict
         "AWS_DEFAULT_REGION": "ap-southeast-1",
         "AWS_REGION": "ap-southeast-1",
         "STAGE": "local",
+    }
+
+
+def _environment(state: Path, aws_port: int, api_port: int, issuer: Any) -> dict[str, str]:
+    return {
+        **aws_environment(aws_port),
         "AUTH_MODE": "dev",
         "DEV_JWKS_FILE": str(issuer.jwks_path.resolve()),
         "JWT_ISSUER": issuer.issuer,

@@ -117,7 +117,9 @@ def scheduled_handlers(app_obj: Any) -> dict[str, Schedule]:
     return out
 
 
-def cloudwatch_event(at: datetime, rule: str, region: str) -> dict[str, Any]:
+def cloudwatch_event(
+    at: datetime, rule: str, region: str, detail: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """What EventBridge delivers to a scheduled Lambda; `time` is the scheduled instant."""
     return {
         "version": "0",
@@ -128,5 +130,5 @@ def cloudwatch_event(at: datetime, rule: str, region: str) -> dict[str, Any]:
         "time": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "region": region,
         "resources": [f"arn:aws:events:{region}:000000000000:rule/{rule}"],
-        "detail": {},
+        "detail": detail or {},
     }

@@ -18,7 +18,10 @@ def main() -> None:
     args = parser.parse_args()
     query = f"?at={urllib.parse.quote(args.at)}" if args.at else ""
     request = urllib.request.Request(
-        f"{args.api}/dev/schedule/{args.handler}{query}", method="POST", data=b""
+        f"{args.api}/dev/schedule/{args.handler}{query}",
+        method="POST",
+        data=b"{}",
+        headers={"Content-Type": "application/json"},
     )
     try:
         with urllib.request.urlopen(request, timeout=120) as response:

@@ -9,10 +9,9 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-import uuid
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,6 +20,7 @@ from chalicelib.domain.calendar import VN_TZ, WorkingCalendar
 from chalicelib.domain.deadlines import DeadlinePolicy, compute_deadlines
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.report import Location, Report, Reporter, Status
+from infra.local.scheduler import cloudwatch_event
 
 REGION = "ap-southeast-1"
 CAL = WorkingCalendar.default()
@@ -76,18 +76,8 @@ def get_report(report_id: str) -> Report:
 
 
 def cw_event(at: datetime, rule: str, detail: dict[str, Any] | None = None) -> dict[str, Any]:
-    """What EventBridge delivers to a scheduled function; `time` is the scheduled instant."""
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": "000000000000",
-        "time": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": REGION,
-        "resources": [f"arn:aws:events:{REGION}:000000000000:rule/{rule}"],
-        "detail": detail or {},
-    }
+    """What EventBridge delivers to a scheduled function (the local stack's own builder)."""
+    return cloudwatch_event(at, rule, REGION, detail)
 
 
 def sweep(client: Any, at: datetime) -> dict[str, Any]:

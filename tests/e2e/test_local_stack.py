@@ -65,3 +65,34 @@ def test_data_survives_a_restart_without_replaying_old_events(tmp_path):
         assert len(stack.outbox()) == mails_before
     finally:
         stop_stack(stack.process)
+
+
+def test_make_sla_runs_the_sweep_as_of_an_instant_and_the_notices_reach_the_outbox(live_stack):
+    import json
+    import subprocess
+    from datetime import UTC, datetime, timedelta
+    from pathlib import Path
+
+    token = live_stack.token("citizen", sub="e2e-sla")
+    status, created = live_stack.request("POST", "/v1/reports", REPORT, token=token)
+    assert status == 201
+    live_stack.wait_for(
+        lambda: (
+            live_stack.request("GET", f"/v1/reports/{created['id']}", token=token)[1]["status"] == "assigned"
+        )
+    )
+    later = (
+        datetime.now(UTC) + timedelta(days=12)
+    ).isoformat()  # past the triage deadline, whatever holidays
+    run = subprocess.run(
+        ["make", "--no-print-directory", "-s", "sla", f"AT={later}", f"API={live_stack.base_url}"],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    result = json.loads(run.stdout[: run.stdout.rindex("}") + 1])["result"]
+    assert result["breaches"] >= 1 and result["emails_sent"] >= 2
+    subjects = [m["subject"] for m in live_stack.outbox()]
+    assert any("quá hạn" in s and s.startswith("[IOC]") for s in subjects)

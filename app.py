@@ -358,6 +358,23 @@ def handle_report_stream(event: Any) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- calendar (issue 3)
 
+MAX_CALENDAR_DAYS = 366
+
+
+@app.route("/v1/calendar", methods=["GET"])
+def working_calendar() -> Response:
+    """Working days and days off with their names, so apps and officers can see why a deadline falls where
+    it does (at most a year per request)."""
+    from chalicelib.services.calendar import calendar_between
+
+    params = app.current_request.query_params
+    start = http.parse_query(params, "from", date.fromisoformat, "ngày dạng YYYY-MM-DD")
+    end = http.parse_query(params, "to", date.fromisoformat, "ngày dạng YYYY-MM-DD")
+    return http.json_response(
+        calendar_between(start, end, MAX_CALENDAR_DAYS), headers={"Cache-Control": "public, max-age=86400"}
+    )
+
+
 # ---------------------------------------------------------------- routing and forwarding (issue 4)
 
 

@@ -39,6 +39,15 @@ OPERATIONS: list[Operation] = [
     ),
     ("get", "/v1/categories", "Danh mục lĩnh vực", None, {200: schemas.CategoryList}, False, []),
     ("get", "/v1/units", "Đơn vị xử lý", None, {200: schemas.UnitList}, False, ["valid_on"]),
+    (
+        "get",
+        "/v1/calendar",
+        "Lịch ngày làm việc và ngày nghỉ",
+        None,
+        {200: schemas.CalendarOut},
+        False,
+        ["from", "to"],
+    ),
     ("get", "/v1/health", "Tình trạng hệ thống", None, {200: schemas.Health}, False, []),
     ("get", "/v1/openapi.json", "Tài liệu OpenAPI", None, {200: None}, False, []),
 ]

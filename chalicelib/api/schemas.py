@@ -187,6 +187,25 @@ class UploadSlot(Out):
     expires_at: datetime
 
 
+class CalendarDayOut(Out):
+    date: str
+    working: bool
+    name: str | None
+
+
+class DayOffOut(Out):
+    date: str
+    name: str
+
+
+class CalendarOut(Out):
+    from_: str = Field(alias="from", serialization_alias="from")
+    to: str
+    working_days: int
+    days_off: list[DayOffOut]
+    days: list[CalendarDayOut]
+
+
 class Health(Out):
     status: Literal["ok"]
     stage: str

@@ -150,8 +150,6 @@ class Report:
     notices: tuple[str, ...] = ()
     # Set by the deadline watch when a deadline has passed; cleared by an extension or closing.
     overdue_since: datetime | None = None
-    # The next instant the deadline sweep must look at this report (sparse index); None when nothing is pending.
-    next_check_at: datetime | None = None
     version: int = 0
 
     @property
@@ -276,7 +274,6 @@ def report_to_doc(report: Report) -> dict[str, Any]:
         ],
         "notices": list(report.notices),
         "overdue_since": _dt(report.overdue_since),
-        "next_check_at": _dt(report.next_check_at),
         "version": report.version,
     }
 
@@ -340,6 +337,5 @@ def report_from_doc(doc: dict[str, Any]) -> Report:
         ),
         notices=tuple(doc.get("notices", [])),
         overdue_since=_pdt(doc.get("overdue_since")),
-        next_check_at=_pdt(doc.get("next_check_at")),
         version=int(doc.get("version", 0)),
     )

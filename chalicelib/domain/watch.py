@@ -190,7 +190,6 @@ def record_outcome(
     now: datetime,
     breaches: Iterable[Notice],
     delivered: Iterable[str],
-    calendar: WorkingCalendar,
 ) -> Report | None:
     """The report after a sweep: marked overdue for each breach of a deadline that is still open, with the
     keys of the notices delivered added to ``notices``. None when nothing changes (safe to call again after a
@@ -223,8 +222,7 @@ def record_outcome(
         notices=(*report.notices, *new_keys),
         overdue_since=overdue_since,
     )
-    # The document's own copy of the sweep instant (the store derives the index key itself).
-    return replace(changed, next_check_at=next_check_at(changed, calendar))
+    return changed
 
 
 # ------------------------------------------------------------------------------------------------- digest

@@ -21,9 +21,9 @@ Choices made here, beyond the letter:
   or closing"): the statistics count "overdue" as open and marked (domain/stats.py), so a late answer stops
   counting as overdue and counts as resolved, not on time (closed_at > due_at). That the report was overdue
   when it was closed is kept in the closing entry's data (`was_overdue_since`): history is the record.
-- Every action re-derives `next_check_at` with the deadline watch's rule (`watch.next_check_at`): a new
-  deadline (extend, reassign, return), the end of triage (accept), closing (none). The store derives the sweep
-  index by the same rule, so the stored document and the index agree.
+- When the deadline sweep must next look at a report is derived, never stored: the store indexes
+  `watch.next_check_at(report)` on every write, so a new deadline (extend, reassign, return), the end of triage
+  (accept) or closing moves the report in the sweep index by itself.
 - Hide and unhide entries are not public: the reason may describe the breach itself. The reporter sees the
   reason through `hidden` and is told by e-mail.
 
@@ -63,7 +63,6 @@ from chalicelib.domain.report import (
     Status,
 )
 from chalicelib.domain.units import UnitRegistry
-from chalicelib.domain.watch import next_check_at
 
 __all__ = [
     "ENTRY_TYPE",
@@ -381,7 +380,7 @@ def apply_action(
     # A report stays marked overdue only while it still is: accepting it after a missed triage deadline, with
     # the resolution deadline still ahead, ends that, as an extension does (statistics count the mark).
     overdue_since = new.overdue_since if new.overdue_since is not None and new.is_overdue(now) else None
-    return replace(new, overdue_since=overdue_since, next_check_at=next_check_at(new, calendar))
+    return replace(new, overdue_since=overdue_since)
 
 
 def _step(

@@ -379,7 +379,6 @@ def apply_outcome(report: Report, entry: HistoryEntry) -> Report | None:
             answer=text,
             closed_at=closed_at,
             overdue_since=None,
-            next_check_at=None,
         )
     else:
         text = answer or "Từ chối xử lý (theo dữ liệu hệ thống cũ)."
@@ -398,7 +397,6 @@ def apply_outcome(report: Report, entry: HistoryEntry) -> Report | None:
             rejection={"reason": "imported", "text": text},
             closed_at=closed_at,
             overdue_since=None,
-            next_check_at=None,
         )
     rating = outcome.get("rating")
     if isinstance(rating, int):

@@ -322,7 +322,7 @@ class DeadlineWatch:
     def _save(self, report: Report, now: datetime, breaches: list[Notice], delivered: list[str]) -> None:
         """Mark overdue and record delivered notices; on a concurrent update, re-read and recompute."""
         for _ in range(5):
-            changed = record_outcome(report, now, breaches, delivered, self.calendar)
+            changed = record_outcome(report, now, breaches, delivered)
             if changed is None:
                 return
             try:

@@ -263,7 +263,8 @@ def test_extend_sets_the_new_deadline_and_clears_the_overdue_mark() -> None:
     assert new.overdue_since is None
     assert not new.is_overdue(late)
     # The deadline watch looks at it again from the reminder before the new deadline, not before.
-    assert new.next_check_at is not None and late < new.next_check_at < new_due
+    check = next_check_at(new, CALENDAR)
+    assert check is not None and late < check < new_due
     entry = new.history[-1]
     assert entry.type == "extended" and entry.public
     assert "15/05/2026" in (entry.public_text or "") and "Đang chờ kết quả kiểm tra." in (
@@ -292,10 +293,10 @@ def test_extend_to_a_date_already_past_is_refused() -> None:
 
 def test_resolve_publishes_the_answer_and_closes_recording_a_past_overdue() -> None:
     overdue_since = datetime(2026, 5, 8, 17, 0, tzinfo=UTC)
-    report = make_report(Status.IN_PROGRESS, overdue_since=overdue_since, next_check_at=NOW)
+    report = make_report(Status.IN_PROGRESS, overdue_since=overdue_since)
     new = act(report, Resolve(answer="Đã thu gom rác."))
     assert (new.status, new.answer, new.closed_at) == (Status.RESOLVED, "Đã thu gom rác.", NOW)
-    assert new.overdue_since is None and new.next_check_at is None
+    assert new.overdue_since is None and next_check_at(new, CALENDAR) is None
     assert new.history[-1].data["was_overdue_since"] == overdue_since.isoformat()
     assert new.timeline()[-1].public_text == "Đã thu gom rác."
 
@@ -345,7 +346,7 @@ def test_reassign_restarts_the_deadlines_for_the_new_unit() -> None:
     )
     assert new.routing is not None and new.routing.method == "manual"
     assert new.overdue_since is None
-    assert new.next_check_at == next_check_at(new, CALENDAR) is not None
+    assert next_check_at(new, CALENDAR) is not None
     entry = new.history[-1]
     assert entry.data["from_unit"] == UNIT and entry.data["to_unit"] == OTHER_UNIT
     assert entry.internal_text == "Sai địa bàn."

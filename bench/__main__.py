@@ -4,6 +4,7 @@ run; the exit status is non-zero if any failed."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -22,7 +23,9 @@ def main(argv: list[str]) -> int:
         name = script.relative_to(ROOT)
         print(f"== {name}", flush=True)
         started = time.perf_counter()
-        result = subprocess.run([sys.executable, str(name)], cwd=ROOT, capture_output=True, text=True)
+        # The handlers' CloudWatch metric lines (EMF on stdout) would drown the figures.
+        env = {**os.environ, "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"}
+        result = subprocess.run([sys.executable, str(name)], cwd=ROOT, capture_output=True, text=True, env=env)
         elapsed = time.perf_counter() - started
         if result.stdout:
             print(result.stdout, end="" if result.stdout.endswith("\n") else "\n")

@@ -19,7 +19,7 @@ from chalice import AuthResponse, Chalice, ConvertToMiddleware, Cron, Rate, Resp
 from chalicelib.api import http
 from chalicelib.api.auth import AuthError, verify_token
 from chalicelib.api.schemas import AttachmentRequest, SubmitReport
-from chalicelib.domain.report import Status, parse_instant
+from chalicelib.domain.report import parse_instant
 
 APP_NAME = "fieldreport"
 
@@ -130,6 +130,18 @@ def _page(page: Any, viewer: Any) -> dict[str, Any]:
     return {"items": [_view(r, viewer) for r in page.items], "next_cursor": page.next_cursor}
 
 
+def _once(scope: str, call: Any) -> Response:
+    """Answer a POST that creates or changes something once per Idempotency-Key (api.md): `call` returns the
+    status and body; a retry with the same key and body gets the first answer."""
+    from chalicelib.api.idempotency import run_idempotent
+
+    request = app.current_request
+    status, payload = run_idempotent(
+        request.headers.get("idempotency-key"), scope, request.raw_body or b"", call, app.lambda_context
+    )
+    return http.json_response(payload, status)
+
+
 # ---------------------------------------------------------------- reports: intake and reading (foundation)
 
 # Chalice answers a wrong Content-Type (415) or method (405) itself, before any view runs, in its own shape
@@ -160,8 +172,7 @@ def chalice_errors_in_api_shape(event: Any, get_response: Any) -> Response:
 def submit_report() -> Response:
     request = app.current_request
     caller = http.principal_from_request(request)
-    raw = request.raw_body or b""
-    body = http.parse_body(raw, SubmitReport)
+    body = http.parse_body(request.raw_body, SubmitReport)
 
     def create() -> tuple[int, Any]:
         report = _services().submit(body, caller, clock())
@@ -170,63 +181,16 @@ def submit_report() -> Response:
         metrics.add_metric(name="ReportsReceived", unit=MetricUnit.Count, value=1)
         return 201, _view(report, caller)
 
-    from chalicelib.api.idempotency import run_idempotent
-
-    status, payload = run_idempotent(
-        request.headers.get("idempotency-key"), f"submit:{caller.sub}", raw, create, app.lambda_context
-    )
-    return http.json_response(payload, status)
-
-
-def _public_filters(params: dict[str, str] | None) -> Any:
-    from chalicelib.store.reports import PublicFilters
-
-    def _status(v: str) -> str:
-        return Status(v).value
-
-    def _instant(v: str, end_of_day: bool = False) -> datetime:
-        if len(v) == 10:
-            from datetime import timedelta
-
-            from chalicelib.domain.report import VN_OFFSET
-
-            # A date alone is the whole day in Vietnam time: `until=2026-11-29` includes the 29th.
-            day = date.fromisoformat(v) + timedelta(days=1 if end_of_day else 0)
-            start = datetime.combine(day, datetime.min.time(), VN_OFFSET)
-            return start - timedelta(milliseconds=1) if end_of_day else start
-        return parse_instant(v)
-
-    def _bbox(v: str) -> tuple[float, float, float, float]:
-        import math
-
-        parts = [float(p) for p in v.split(",")]
-        if len(parts) != 4 or not all(math.isfinite(p) for p in parts):
-            raise ValueError(v)
-        min_lng, min_lat, max_lng, max_lat = parts
-        if not (-180 <= min_lng <= max_lng <= 180 and -90 <= min_lat <= max_lat <= 90):
-            raise ValueError(v)
-        return min_lng, min_lat, max_lng, max_lat
-
-    since = http.parse_query(params, "since", _instant, "thời điểm ISO 8601")
-    until = http.parse_query(params, "until", lambda v: _instant(v, end_of_day=True), "thời điểm ISO 8601")
-    if since is not None and until is not None and until < since:
-        message = "Tham số 'until' không hợp lệ: phải không sớm hơn 'since'."
-        raise http.HttpError(400, "invalid_query", message, [{"field": "until", "message": message}])
-    return PublicFilters(
-        status=http.parse_query(params, "status", _status, "một trong " + ", ".join(s.value for s in Status)),
-        unit=http.parse_query(params, "unit", str, "mã đơn vị"),
-        category=http.parse_query(params, "category", str, "mã lĩnh vực"),
-        since=since,
-        until=until,
-        bbox=http.parse_query(params, "bbox", _bbox, "minLng,minLat,maxLng,maxLat"),
-    )
+    return _once(f"submit:{caller.sub}", create)
 
 
 @app.route("/v1/reports", methods=["GET"])
 def list_reports() -> Response:
+    from chalicelib.api.queries import public_filters
+
     params = app.current_request.query_params
     page = _services().public_page(
-        _public_filters(params), http.parse_limit(params), (params or {}).get("cursor")
+        public_filters(params), http.parse_limit(params), (params or {}).get("cursor")
     )
     return http.json_response(_page(page, None))
 
@@ -255,40 +219,22 @@ def my_reports() -> Response:
 
 @app.route("/v1/reports/{report_id}/attachments", methods=["POST"], authorizer=jwt_auth)
 def reserve_attachment(report_id: str) -> Response:
-    from chalicelib.api.idempotency import run_idempotent
-    from chalicelib.media import upload_slot
-
     request = app.current_request
     caller = http.principal_from_request(request)
-    raw = request.raw_body or b""
-    body = http.parse_body(raw, AttachmentRequest)
+    body = http.parse_body(request.raw_body, AttachmentRequest)
     logger.append_keys(report_id=report_id)
 
     def reserve() -> tuple[int, Any]:
+        from chalicelib.api.views import upload_slot_view
+
         now = clock()
         _, media = _services().reserve_attachment(
             report_id, caller, body.content_type, body.size, body.purpose, now
         )
-        slot = upload_slot(media.key, media.content_type, media.max_bytes, now)
-        expires_at = slot.pop("expires_at")
-        assert isinstance(expires_at, datetime)
-        return 201, {
-            "key": media.key,
-            "max_bytes": media.max_bytes,
-            "content_type": media.content_type,
-            **slot,
-            "expires_at": expires_at.isoformat(),
-        }
+        return 201, upload_slot_view(media, now)
 
     # A retried request (same Idempotency-Key) gets the same slot instead of using up another of the ten.
-    status, payload = run_idempotent(
-        request.headers.get("idempotency-key"),
-        f"attachment:{caller.sub}:{report_id}",
-        raw,
-        reserve,
-        app.lambda_context,
-    )
-    return http.json_response(payload, status)
+    return _once(f"attachment:{caller.sub}:{report_id}", reserve)
 
 
 @app.on_s3_event(bucket=MEDIA_BUCKET_NAME, events=["s3:ObjectCreated:*"], prefix="reports/")
@@ -411,12 +357,10 @@ def _handling() -> Any:
 def act_on_report(report_id: str) -> Response:
     """One step of the handling (api.md "Actions"); 200 with the report as the caller may see it."""
     from chalicelib.api.action_schemas import parse_action, to_domain
-    from chalicelib.api.idempotency import run_idempotent
 
     request = app.current_request
     caller = http.principal_from_request(request)
-    raw = request.raw_body or b""
-    body = parse_action(raw)
+    body = parse_action(request.raw_body or b"")
     logger.append_keys(report_id=report_id)
 
     def act() -> tuple[int, Any]:
@@ -427,26 +371,17 @@ def act_on_report(report_id: str) -> Response:
         metrics.add_metric(name="ReportActions", unit=MetricUnit.Count, value=1)
         return 200, _view(report, caller)
 
-    status, payload = run_idempotent(
-        request.headers.get("idempotency-key"),
-        f"action:{caller.sub}:{report_id}",
-        raw,
-        act,
-        app.lambda_context,
-    )
-    return http.json_response(payload, status)
+    return _once(f"action:{caller.sub}:{report_id}", act)
 
 
 @app.route("/v1/reports/{report_id}/feedback", methods=["POST"], authorizer=jwt_auth)
 def give_feedback(report_id: str) -> Response:
     """The reporter rates the answer, once, on a closed report; 201 with the report."""
     from chalicelib.api.action_schemas import FeedbackIn
-    from chalicelib.api.idempotency import run_idempotent
 
     request = app.current_request
     caller = http.principal_from_request(request)
-    raw = request.raw_body or b""
-    body = http.parse_body(raw, FeedbackIn)
+    body = http.parse_body(request.raw_body, FeedbackIn)
     logger.append_keys(report_id=report_id)
 
     def rate() -> tuple[int, Any]:
@@ -454,14 +389,7 @@ def give_feedback(report_id: str) -> Response:
         metrics.add_metric(name="ReportRatings", unit=MetricUnit.Count, value=1)
         return 201, _view(report, caller)
 
-    status, payload = run_idempotent(
-        request.headers.get("idempotency-key"),
-        f"feedback:{caller.sub}:{report_id}",
-        raw,
-        rate,
-        app.lambda_context,
-    )
-    return http.json_response(payload, status)
+    return _once(f"feedback:{caller.sub}:{report_id}", rate)
 
 
 @app.route("/v1/reports/{report_id}", methods=["DELETE"], authorizer=jwt_auth)

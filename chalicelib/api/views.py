@@ -8,7 +8,7 @@ from datetime import datetime
 
 from chalicelib.api import schemas
 from chalicelib.api.auth import Principal
-from chalicelib.domain.report import Report, vn_time
+from chalicelib.domain.report import Media, Report, vn_time
 from chalicelib.domain.units import CategoryCatalog, UnitRegistry
 
 MediaUrl = Callable[[str], str]
@@ -125,3 +125,19 @@ def report_view(
             h.internal_text = None
             h.actor_sub = None
     return private.model_dump(mode="json")
+
+
+def upload_slot_view(media: Media, now: datetime) -> dict[str, object]:
+    """An upload slot as the app receives it: where and how to POST the file, until when (+07:00)."""
+    from chalicelib.media import upload_slot
+
+    slot = upload_slot(media.key, media.content_type, media.max_bytes, now)
+    expires_at = slot.pop("expires_at")
+    assert isinstance(expires_at, datetime)
+    return {
+        "key": media.key,
+        "max_bytes": media.max_bytes,
+        "content_type": media.content_type,
+        **slot,
+        "expires_at": expires_at.isoformat(),
+    }

@@ -25,7 +25,9 @@ def main(argv: list[str]) -> int:
         started = time.perf_counter()
         # The handlers' CloudWatch metric lines (EMF on stdout) would drown the figures.
         env = {**os.environ, "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"}
-        result = subprocess.run([sys.executable, str(name)], cwd=ROOT, capture_output=True, text=True, env=env)
+        result = subprocess.run(
+            [sys.executable, str(name)], cwd=ROOT, capture_output=True, text=True, env=env
+        )
         elapsed = time.perf_counter() - started
         if result.stdout:
             print(result.stdout, end="" if result.stdout.endswith("\n") else "\n")

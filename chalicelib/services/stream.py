@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -113,9 +112,3 @@ def process_stream_batch(event: dict[str, Any], lambda_context: Any = None) -> d
         event=event, record_handler=record_handler, processor=processor, context=lambda_context
     )
     return result
-
-
-def now_utc() -> datetime:
-    from datetime import UTC
-
-    return datetime.now(UTC)

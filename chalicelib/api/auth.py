@@ -41,10 +41,6 @@ class Principal:
     def has(self, role: str) -> bool:
         return role in self.roles
 
-    @property
-    def is_staff(self) -> bool:
-        return bool(self.roles & {"ioc", "tech"})
-
     def to_context(self) -> dict[str, str]:
         """Authorizer context: API Gateway passes only flat string values to the handler."""
         return {

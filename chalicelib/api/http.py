@@ -52,11 +52,6 @@ _DOMAIN_STATUS: dict[type[errors.DomainError], tuple[int, str]] = {
 }
 
 
-def register_domain_error(error_type: type[errors.DomainError], status: int, code: str) -> None:
-    """Let a later module map its own domain error type (one table, one place)."""
-    _DOMAIN_STATUS[error_type] = (status, code)
-
-
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()

@@ -224,9 +224,10 @@ class StatsService:
         }
         if not to:
             return summary
-        now_text = utc_text(now)
+        from chalicelib.store import once
+
         claim = ("weekly_report", week_start.isoformat())
-        if not self.store.claim(*claim, now_text, _epoch(now + timedelta(days=400))):
+        if not once.claim(*claim, now):
             return summary  # this week's report went out already (a redelivered or replayed schedule)
         try:
             send_email(
@@ -237,8 +238,9 @@ class StatsService:
                 attachments,
             )
         except Exception:
-            self.store.release(*claim)  # let the schedule's retry send it
+            once.release(*claim, now)  # let the schedule's retry send it
             raise
+        once.done(*claim, now)
         summary["sent"] = True
         return summary
 

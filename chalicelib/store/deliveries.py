@@ -19,14 +19,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import UpdateError
-
 from chalicelib.domain.report import parse_instant, utc_text
+from chalicelib.store import once
 from chalicelib.store.models import LedgerItem, bind
 from chalicelib.store.reports import decode_cursor, encode_cursor
 
 FAILED_PARTITION = "DELIVERY#failed"
-SENDING, SENT, FAILED = "sending", "sent", "failed"
+SENDING, SENT, FAILED = "sending", "sent", once.FAILED
 # Longer than the stream function's timeout: a claim older than this belongs to an attempt that died.
 STALE_CLAIM = timedelta(minutes=15)
 # An opaque, stable namespace for delivery ids (the same delivery keeps its id across retries).
@@ -95,38 +94,27 @@ class DeliveryLedger:
     ) -> Delivery | None:
         """Take the right to send this delivery now; None if it was sent or another attempt is sending it."""
         assigned = utc_text(assigned_at)
-        item = LedgerItem(pk=_pk(report_id), sk=_sk(unit_code, assigned, channel))
-        stale_before = utc_text(now - self.stale_claim)
-        condition = (
-            LedgerItem.pk.does_not_exist()
-            | (LedgerItem.status == FAILED)
-            | ((LedgerItem.status == SENDING) & (LedgerItem.updated_at < stale_before))
+        # attempts counts every attempt that got as far as sending, including one that died mid-way.
+        item = once.take(
+            _pk(report_id),
+            _sk(unit_code, assigned, channel),
+            now,
+            self.stale_claim,
+            claimed_status=SENDING,
+            # Kept on a retry (if_not_exists), so the last error stays visible while it is retried.
+            actions=[
+                LedgerItem.data.set(
+                    LedgerItem.data
+                    | {
+                        "report_id": report_id,
+                        "unit_code": unit_code,
+                        "assigned_at": assigned,
+                        "channel": channel,
+                    }
+                )
+            ],
         )
-        try:
-            # attempts counts every attempt that got as far as sending, including one that died mid-way.
-            item.update(
-                actions=[
-                    LedgerItem.status.set(SENDING),
-                    LedgerItem.attempts.add(1),
-                    LedgerItem.updated_at.set(utc_text(now)),
-                    # Kept on a retry (if_not_exists), so the last error stays visible while it is retried.
-                    LedgerItem.data.set(
-                        LedgerItem.data
-                        | {
-                            "report_id": report_id,
-                            "unit_code": unit_code,
-                            "assigned_at": assigned,
-                            "channel": channel,
-                        }
-                    ),
-                ],
-                condition=condition,
-            )
-        except UpdateError as e:
-            if e.cause_response_code == "ConditionalCheckFailedException":
-                return None
-            raise
-        return _from_item(item)
+        return None if item is None else _from_item(item)
 
     def mark_sent(self, delivery: Delivery, now: datetime, reference: str | None = None) -> None:
         """The channel accepted it; it leaves the IOC's list of failed deliveries."""

@@ -17,14 +17,12 @@ record leaves that index. Keys:
 
 from __future__ import annotations
 
-import calendar as _cal
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from pynamodb.exceptions import UpdateError
-
 from chalicelib.domain.report import utc_text
+from chalicelib.store import once
 from chalicelib.store.models import LedgerItem, bind
 
 UNDELIVERED_PARTITION = "undelivered"
@@ -49,10 +47,6 @@ def digest_key(day: date, unit_code: str) -> tuple[str, str]:
     return f"digest#{day.isoformat()}", unit_code
 
 
-def _epoch(instant: datetime) -> int:
-    return _cal.timegm(instant.utctimetuple())
-
-
 class DeliveryLedger:
     """Claims and outcomes of once-only deliveries (the ledger table)."""
 
@@ -66,29 +60,19 @@ class DeliveryLedger:
         """Claim a delivery: succeeds for a new one, a failed one, or one whose claim is older than the
         lease (its owner died before recording the outcome)."""
         pk, sk = key
-        now_text = utc_text(now)
-        cutoff = utc_text(now - self.lease)
-        condition = (
-            LedgerItem.pk.does_not_exist()
-            | (LedgerItem.status == "failed")
-            | ((LedgerItem.status == "claimed") & (LedgerItem.updated_at < cutoff))
+        taken = once.take(
+            pk,
+            sk,
+            now,
+            self.lease,
+            actions=[
+                LedgerItem.data.set(data),
+                once.expires(now, ttl),
+                LedgerItem.gsi1pk.set(UNDELIVERED_PARTITION),
+                LedgerItem.gsi1sk.set(f"{utc_text(now)}#{pk}#{sk}"),
+            ],
         )
-        try:
-            LedgerItem(pk=pk, sk=sk).update(
-                actions=[
-                    LedgerItem.status.set("claimed"),
-                    LedgerItem.attempts.add(1),
-                    LedgerItem.updated_at.set(now_text),
-                    LedgerItem.data.set(data),
-                    LedgerItem.expires_at.set(_epoch(now + ttl)),
-                    LedgerItem.gsi1pk.set(UNDELIVERED_PARTITION),
-                    LedgerItem.gsi1sk.set(f"{now_text}#{pk}#{sk}"),
-                ],
-                condition=condition,
-            )
-        except UpdateError as e:
-            if e.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        if taken is None:
             return Claim.SENT if self.status(key) == "sent" else Claim.BUSY
         return Claim.CLAIMED
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import calendar as _cal
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
@@ -30,6 +31,47 @@ def _now(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
 
 
+def take(
+    pk: str,
+    sk: str,
+    now: datetime,
+    lease: timedelta,
+    claimed_status: str = CLAIMED,
+    actions: list[Any] | None = None,
+) -> LedgerItem | None:
+    """The one claim of every once-only effect (citizen e-mails, deliveries, notices, weekly reports): one
+    conditional update that succeeds when the record does not exist, its last attempt failed, or its claim
+    (`claimed_status`) is older than `lease`. Counts the attempt; `actions` add the caller's own attributes.
+    Returns the claimed record, or None when it was done already or another invocation holds a fresh claim."""
+    bind()
+    item = LedgerItem(pk=pk, sk=sk)
+    takeable = (
+        LedgerItem.pk.does_not_exist()
+        | (LedgerItem.status == FAILED)
+        | ((LedgerItem.status == claimed_status) & (LedgerItem.updated_at < utc_text(now - lease)))
+    )
+    try:
+        item.update(
+            actions=[
+                LedgerItem.status.set(claimed_status),
+                LedgerItem.attempts.add(1),
+                LedgerItem.updated_at.set(utc_text(now)),
+                *(actions or []),
+            ],
+            condition=takeable,
+        )
+    except UpdateError as e:
+        if e.cause_response_code == "ConditionalCheckFailedException":
+            return None
+        raise
+    return item
+
+
+def expires(at: datetime, ttl: timedelta) -> Any:
+    """The action that lets the table's TTL remove the record `ttl` after `at`."""
+    return LedgerItem.expires_at.set(_cal.timegm((at + ttl).utctimetuple()))
+
+
 def claim(
     pk: str,
     sk: str,
@@ -39,29 +81,8 @@ def claim(
 ) -> bool:
     """Take the right to perform the effect (pk, sk). True: go ahead, then call `done` (or `release` on
     failure). False: it was done already, or another invocation holds a fresh claim."""
-    bind()
     at = _now(now)
-    item = LedgerItem(pk=pk, sk=sk)
-    takeable = (
-        LedgerItem.pk.does_not_exist()
-        | (LedgerItem.status == FAILED)
-        | ((LedgerItem.status == CLAIMED) & (LedgerItem.updated_at < utc_text(at - lease)))
-    )
-    try:
-        item.update(
-            actions=[
-                LedgerItem.status.set(CLAIMED),
-                LedgerItem.attempts.add(1),
-                LedgerItem.updated_at.set(utc_text(at)),
-                LedgerItem.expires_at.set(_cal.timegm((at + ttl).utctimetuple())),
-            ],
-            condition=takeable,
-        )
-    except UpdateError as e:
-        if e.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return take(pk, sk, at, lease, actions=[expires(at, ttl)]) is not None
 
 
 def done(pk: str, sk: str, now: datetime | None = None) -> None:

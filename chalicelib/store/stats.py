@@ -174,28 +174,6 @@ class StatsStore:
                 return
             kwargs["ExclusiveStartKey"] = last
 
-    def claim(self, pk: str, sk: str, now_text: str, expires_at: int) -> bool:
-        """Record in the ledger that something is being done once (e.g. a week's report): False if it was."""
-        try:
-            self.ddb.put_item(
-                TableName=self.ledger,
-                Item={
-                    "pk": {"S": pk},
-                    "sk": {"S": sk},
-                    "status": {"S": "sent"},
-                    "updated_at": {"S": now_text},
-                    "expires_at": {"N": str(expires_at)},
-                },
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except self.ddb.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
-
-    def release(self, pk: str, sk: str) -> None:
-        """Forget a claim whose work failed, so that a retry does it."""
-        self.ddb.delete_item(TableName=self.ledger, Key={"pk": {"S": pk}, "sk": {"S": sk}})
-
     def put_cells(self, cells: Mapping[CellKey, Mapping[str, int]], now_text: str) -> None:
         """Write whole cells (replacing them). Only to load a benchmark: live counters change by `apply`."""
         requests = [

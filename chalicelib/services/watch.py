@@ -45,7 +45,7 @@ from chalicelib.domain.watch import (
     due_notices,
     record_outcome,
 )
-from chalicelib.store.notices import DIGEST_TTL, Claim, DeliveryLedger, digest_key, notice_delivery_key
+from chalicelib.store.notices import DIGEST_TTL, Claim, NoticeLedger, digest_key, notice_delivery_key
 from chalicelib.store.reports import ReportRepository
 
 logger = Logger(service="fieldreport", child=True)
@@ -198,7 +198,7 @@ class DeadlineWatch:
     def __init__(
         self,
         repo: ReportRepository | None = None,
-        ledger: DeliveryLedger | None = None,
+        ledger: NoticeLedger | None = None,
         send: SendEmail | None = None,
         calendar: WorkingCalendar | None = None,
         registry: UnitRegistry | None = None,
@@ -206,7 +206,7 @@ class DeadlineWatch:
         max_reports: int = MAX_REPORTS_PER_SWEEP,
     ) -> None:
         self.repo = repo or ReportRepository()
-        self.ledger = ledger or DeliveryLedger()
+        self.ledger = ledger or NoticeLedger()
         self.send = send or _plugged_email
         self.calendar = calendar or WorkingCalendar.default()
         self.registry = registry or UnitRegistry.default()

@@ -47,7 +47,7 @@ def digest_key(day: date, unit_code: str) -> tuple[str, str]:
     return f"digest#{day.isoformat()}", unit_code
 
 
-class DeliveryLedger:
+class NoticeLedger:
     """Claims and outcomes of once-only deliveries (the ledger table)."""
 
     def __init__(self, lease: timedelta = DEFAULT_LEASE) -> None:
@@ -122,4 +122,4 @@ class DeliveryLedger:
         return out
 
 
-__all__ = ["Claim", "DeliveryLedger", "digest_key", "notice_delivery_key"]
+__all__ = ["Claim", "NoticeLedger", "digest_key", "notice_delivery_key"]

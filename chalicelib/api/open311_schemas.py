@@ -255,18 +255,7 @@ def _many(model: str) -> dict[str, Any]:
     return {"type": "array", "items": _ref(model)}
 
 
-def paths() -> dict[str, Any]:
-    """The GeoReport v2 routes (docs/open311.md), one per route template the app registers: the resource and its
-    format are the last path segment (`requests.json`, `services/giao-thong.xml`). Reads are public; a POST
-    needs an api_key issued by the IOC."""
-    base = "/open311/v2"
-    names = "|".join(_RESOURCES)
-    listing = _op(
-        "Open311: discovery.{xml,json}, services.{xml,json}, requests.{xml,json}, servicerequestupdates.{xml,json}",
-        {"oneOf": [_ref("Open311Discovery"), *(_many(m) for k, m in _RESOURCES.items() if k != "discovery")]},
-        (400, 404),
-        [_resource(f"^({names})\\.(xml|json)$", "Tài nguyên và định dạng"), *_REQUEST_QUERY],
-    )
+def _post() -> dict[str, Any]:
     post = _op(
         "Open311: gửi phản ánh (requests.{xml,json}, form; cần api_key do IOC cấp)",
         _many("Open311Created"),
@@ -294,6 +283,22 @@ def paths() -> dict[str, Any]:
             }
         },
     }
+    return post
+
+
+def paths() -> dict[str, Any]:
+    """The GeoReport v2 routes (docs/open311.md), one per route template the app registers: the resource and its
+    format are the last path segment (`requests.json`, `services/giao-thong.xml`). Reads are public; a POST
+    needs an api_key issued by the IOC."""
+    base = "/open311/v2"
+    names = "|".join(_RESOURCES)
+    listing = _op(
+        "Open311: discovery.{xml,json}, services.{xml,json}, requests.{xml,json}, servicerequestupdates.{xml,json}",
+        {"oneOf": [_ref("Open311Discovery"), *(_many(m) for k, m in _RESOURCES.items() if k != "discovery")]},
+        (400, 404),
+        [_resource(f"^({names})\\.(xml|json)$", "Tài nguyên và định dạng"), *_REQUEST_QUERY],
+    )
+    post = _post()
     file = "^[A-Za-z0-9-]+\\.(xml|json)$"
     return {
         f"{base}/{{resource}}": {"get": listing, "post": post},

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import urllib.parse
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -83,12 +84,17 @@ def split_format(name: str) -> tuple[str, str]:
     return base, fmt
 
 
+# Characters XML 1.0 cannot carry at all, even escaped (control characters other than tab and line breaks): one of
+# them in a description would make the whole answer unreadable to every client's parser.
+_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
         return value.isoformat(timespec="seconds")
-    return str(value)
+    return _NOT_XML.sub("", str(value))
 
 
 def _fill(element: ET.Element, value: Any) -> None:

@@ -7,6 +7,7 @@ Pure domain code: standard library only.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -131,15 +132,15 @@ def without_personal_data(text: str | None, report: Report) -> str | None:
     or the citizen's own words put them (Nghị định 13/2023)."""
     if not text:
         return text
-    for secret in (report.reporter.name, report.reporter.phone, report.reporter.email):
+    phone = (report.reporter.phone or "").strip()
+    other_form = (
+        "0" + phone[3:] if phone.startswith("+84") else "+84" + phone[1:] if phone.startswith("0") else ""
+    )
+    for secret in (report.reporter.name, report.reporter.email, phone, other_form):
         secret = (secret or "").strip()
         if len(secret) >= 2:
-            text = text.replace(secret, "***")
-    phone = report.reporter.phone or ""
-    if phone.startswith("+84"):
-        text = text.replace("0" + phone[3:], "***")
-    elif phone.startswith("0"):
-        text = text.replace("+84" + phone[1:], "***")
+            # Whole words only: a short name such as "An" must not garble "An toàn" in the citizen's text.
+            text = re.sub(rf"(?<!\w){re.escape(secret)}(?!\w)", "***", text, flags=re.IGNORECASE)
     return text
 
 

@@ -13,12 +13,14 @@ ROLE ?= citizen
 API ?= http://127.0.0.1:8000
 
 .PHONY: help venv run test test-unit test-integration test-e2e lint format bench token sla digest weekly import package deploy lint-cfn clean
+.PHONY: open311-key
 
 help:
 	@echo "make run      start the whole system locally (emulated AWS, API on 127.0.0.1:8000, stream worker, scheduler, outbox)"
 	@echo "make test     run every test (unit, integration, e2e)"
 	@echo "make token ROLE=citizen|officer|ioc|tech [UNIT=03127] [SUB=id]   print a development token"
 	@echo "make sla AT=2025-04-28T09:00:00+07:00    run the deadline sweep once against the running stack"
+	@echo "make open311-key NAME=<client>   issue an Open311 api_key on the running stack (printed on the last line)"
 	@echo "make lint | bench | package STAGE=dev|prod"
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -75,6 +77,11 @@ bench: $(STAMP)
 
 token: $(STAMP)
 	@$(PY) -m infra.local.tokens --role "$(ROLE)" $(if $(UNIT),--unit "$(UNIT)") $(if $(SUB),--sub "$(SUB)")
+
+# An Open311 api_key for a client application, issued by the running local stack (prints it on its last line).
+open311-key: $(STAMP)
+	@test -n "$(NAME)" || { echo "usage: make open311-key NAME=<client application> [RATE=<POST per hour>]"; exit 2; }
+	@$(PY) -m infra.local.open311_key --name "$(NAME)" $(if $(RATE),--rate "$(RATE)") $(if $(filter command line environment,$(origin API)),--api "$(API)")
 
 sla: $(STAMP)
 	@test -n "$(AT)" || { echo "usage: make sla AT=2025-04-28T09:00:00+07:00"; exit 2; }

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from chalicelib.api import action_schemas, deliveries, schemas, stats_schemas
+from chalicelib.api import action_schemas, deliveries, open311_schemas, schemas, stats_schemas
 
 REF = "#/components/schemas/{model}"
 
@@ -111,11 +111,14 @@ EXTRA_OPERATIONS: list[Operation] = [
         True,
         ["from", "to", "format"],
     ),
+    # Open311 GeoReport v2 (issue 14): the IOC's client keys; the /open311/v2 paths are added in document()
+    *open311_schemas.OPERATIONS,
 ]
 
 
 def _all_models() -> list[type[BaseModel]]:
     seen: dict[str, type[BaseModel]] = {"ErrorResponse": schemas.ErrorResponse}
+    seen.update({m.__name__: m for m in open311_schemas.WIRE_MODELS})  # Open311 (issue 14)
     for _, _, _, req, responses, _, _ in OPERATIONS + EXTRA_OPERATIONS:
         for m in [req, *responses.values()]:
             if m is not None:
@@ -166,6 +169,7 @@ def document() -> dict[str, Any]:
             op["responses"]["401"] = error
             op["responses"]["403"] = error
         paths.setdefault(path, {})[method] = op
+    paths.update(open311_schemas.paths())  # Open311 GeoReport v2 (issue 14)
     return {
         "openapi": "3.1.0",
         "info": {

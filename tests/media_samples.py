@@ -146,9 +146,7 @@ def heic(width: int = 1600, height: int = 1200) -> bytes:
 
     register_heif_opener()
     out = io.BytesIO()
-    Image.new("RGB", (width, height), "orange").save(
-        out, "HEIF", quality=70, exif=exif_block(1, b"")
-    )
+    Image.new("RGB", (width, height), "orange").save(out, "HEIF", quality=70, exif=exif_block(1, b""))
     return out.getvalue()
 
 

@@ -84,7 +84,9 @@ class LocationOut(Out):
 
 
 class MediaSizeOut(Out):
-    url: Annotated[str, Field(description="Ảnh đã xử lý (JPEG, không còn siêu dữ liệu), liên kết có thời hạn")]
+    url: Annotated[
+        str, Field(description="Ảnh đã xử lý (JPEG, không còn siêu dữ liệu), liên kết có thời hạn")
+    ]
     width: Annotated[int, Field(ge=1)]
     height: Annotated[int, Field(ge=1)]
     bytes: Annotated[int, Field(ge=1)]
@@ -112,7 +114,9 @@ class MediaOut(Out):
     content_type: str
     state: Literal["processing", "ready", "rejected"]
     reason: Annotated[str | None, Field(description="Vì sao tệp bị từ chối (tiếng Việt), khi state=rejected")]
-    reason_code: Literal["not_photo_or_video", "type_mismatch", "too_many_pixels", "unreadable", "too_large"] | None
+    reason_code: (
+        Literal["not_photo_or_video", "type_mismatch", "too_many_pixels", "unreadable", "too_large"] | None
+    )
     url: Annotated[str | None, Field(description="Ảnh cỡ trang (sizes.page); không bao giờ là tệp gốc")]
     sizes: MediaSizesOut | None
 

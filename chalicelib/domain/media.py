@@ -102,7 +102,7 @@ def sniff(head: bytes) -> str | None:
 
 
 def kind_of(content_type: str) -> str:
-    """"photo" or "video"."""
+    """ "photo" or "video"."""
     return "video" if content_type in VIDEO_TYPES else "photo"
 
 

@@ -56,7 +56,9 @@ class MediaService:
             return self._reject(report_id, slot, "type_mismatch", real)
         if kind_of(real) == "video":
             # Kept as is (docs/media.md: no poster frame); shown only to the unit and the IOC.
-            return self._record(report_id, slot.key, lambda m: replace(m, state=MediaState.READY, real_type=real))
+            return self._record(
+                report_id, slot.key, lambda m: replace(m, state=MediaState.READY, real_type=real)
+            )
         return self._derive(report_id, slot, real)
 
     def _derive(self, report_id: str, slot: Media, real: str) -> Media | None:

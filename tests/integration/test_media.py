@@ -184,7 +184,9 @@ def test_a_png_with_text_chunks_loses_them_and_its_transparency_becomes_white(cl
         (samples.iso_video(), "image/jpeg", "type_mismatch"),
     ],
 )
-def test_an_impostor_or_a_bomb_is_deleted_and_the_reporter_told_why(client, tokens, report, data, declared, code):
+def test_an_impostor_or_a_bomb_is_deleted_and_the_reporter_told_why(
+    client, tokens, report, data, declared, code
+):
     key = _attach(client, tokens, report.id, data, declared)
 
     assert not _exists(key)
@@ -254,7 +256,11 @@ def test_a_redelivered_event_derives_nothing_twice(client, tokens, report):
 
     assert _object(thumb) == b"marker: not derived again"
     assert ReportRepository().get(report.id).version == version
-    assert _media(client, report.id) == [item]
+    [again] = _media(client, report.id)
+    assert again["state"] == "ready"
+    assert {n: (_key_of(v["url"]), v["bytes"]) for n, v in again["sizes"].items()} == {
+        n: (_key_of(v["url"]), v["bytes"]) for n, v in item["sizes"].items()
+    }
 
 
 def test_a_derived_image_never_counts_as_an_upload(client, tokens, report):

@@ -20,8 +20,6 @@ LIMITS: dict[str, tuple[int, str]] = {
 }
 UPLOAD_TTL = timedelta(minutes=30)
 READ_TTL_SECONDS = 3600
-# An original photo or video is evidence for the unit and the IOC only (issue 16): its link lasts minutes.
-ORIGINAL_TTL_SECONDS = 600
 # Enough for every signature domain/media.py `sniff` knows (ftyp boxes with their compatible brands).
 HEAD_BYTES = 64
 

@@ -17,7 +17,8 @@ from chalicelib.domain.report import Media, Report
 
 # media_url(key) for a derived image; media_url(key, ttl_seconds) for an original.
 MediaUrl = Callable[..., str]
-ORIGINAL_TTL_SECONDS = 600  # = chalicelib.media.ORIGINAL_TTL_SECONDS (that module builds AWS clients)
+# An original is evidence for the unit and the IOC only: its link lasts minutes, a derived image's an hour.
+ORIGINAL_TTL_SECONDS = 600
 
 
 def may_see_original(report: Report, viewer: Principal | None) -> bool:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from aws_lambda_powertools import Logger
+
 from chalicelib import media as storage
 from chalicelib.domain import errors
 from chalicelib.domain.media import (
@@ -24,6 +26,8 @@ from chalicelib.domain.media import (
 from chalicelib.domain.report import Media, Report
 from chalicelib.services.reports import SAVE_ATTEMPTS, ReportService
 from chalicelib.store.reports import ReportRepository
+
+logger = Logger(service="fieldreport", child=True)
 
 
 class MediaService:
@@ -44,9 +48,21 @@ class MediaService:
         if slot.state == MediaState.READY:
             return slot
         try:
-            return self._check(report.id, slot)
+            outcome = self._check(report.id, slot)
         except storage.ObjectMissing:
             return None  # deleted meanwhile (its test report was deleted): nothing to show
+        if outcome is not None:  # ids, types and sizes only: nothing personal
+            logger.info(
+                "media checked",
+                extra={
+                    "report_id": report.id,
+                    "state": outcome.state.value,
+                    "reason": outcome.reason,
+                    "real_type": outcome.real_type,
+                    "bytes": size,
+                },
+            )
+        return outcome
 
     def _check(self, report_id: str, slot: Media) -> Media | None:
         real = sniff(storage.read_object(slot.key, storage.HEAD_BYTES))

@@ -233,6 +233,11 @@ def test_the_original_photo_is_for_the_unit_and_the_ioc_only_and_briefly(client,
         assert all(_key_of(s["url"]).startswith("derived/") for s in media[0]["sizes"].values())
     [mine] = _media(client, report.id, tokens("citizen", sub=REPORTER_SUB))
     assert mine["original"] is None and key not in json.dumps(mine)
+    from chalicelib.api.media_views import public_photo_key
+    from chalicelib.store.reports import ReportRepository
+
+    # what anything public outside /v1 (Open311's media_url) is given: the page size, never the original
+    assert public_photo_key(ReportRepository().get(report.id)) == _key_of(media[0]["sizes"]["page"]["url"])
     for viewer in (tokens("officer", unit=UNIT), tokens("ioc"), tokens("tech")):
         [item] = _media(client, report.id, viewer)
         url = item["original"]["url"]

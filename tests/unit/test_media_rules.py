@@ -77,3 +77,18 @@ def test_derived_keys_sit_beside_the_original_outside_the_upload_prefix():
     )
     with pytest.raises(ValueError):
         derived_key(derived, "page")
+
+
+def test_the_http_api_never_loads_pillow():
+    """Pillow and libheif are for the upload handler only: the API's cold start must not pay for them."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, app; from chalicelib.api import views, media_views; from chalicelib.services import media; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PIL', 'pillow_heif')))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -115,10 +115,10 @@ def _services() -> Any:
     return ReportService(quota=settings().daily_report_quota)
 
 
-def _media_url(key: str) -> str:
-    from chalicelib.media import read_url
+def _media_url(key: str, ttl_seconds: int | None = None) -> str:
+    from chalicelib.media import READ_TTL_SECONDS, read_url
 
-    return read_url(key)
+    return read_url(key, ttl_seconds or READ_TTL_SECONDS)
 
 
 def _view(report: Any, viewer: Any) -> dict[str, Any]:
@@ -240,8 +240,11 @@ def reserve_attachment(report_id: str) -> Response:
 
 @app.on_s3_event(bucket=MEDIA_BUCKET_NAME, events=["s3:ObjectCreated:*"], prefix="reports/")
 def media_uploaded(event: Any) -> None:
-    """S3 tells us an upload slot was used: the report's `media` lists it from now on."""
-    _services().media_uploaded(event.key, int(event.to_dict()["Records"][0]["s3"]["object"].get("size", 0)))
+    """S3 tells us an upload slot was used: the report's `media` lists it from now on, `processing` until its
+    bytes are checked and its photo sizes derived (issue 16; Pillow is imported here only, never by the API)."""
+    from chalicelib.services.media import process_upload
+
+    process_upload(event.key, int(event.to_dict()["Records"][0]["s3"]["object"].get("size", 0)))
 
 
 # ---------------------------------------------------------------- reference data and service endpoints

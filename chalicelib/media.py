@@ -20,6 +20,8 @@ LIMITS: dict[str, tuple[int, str]] = {
 }
 UPLOAD_TTL = timedelta(minutes=30)
 READ_TTL_SECONDS = 3600
+# Enough for every signature domain/media.py `sniff` knows (ftyp boxes with their compatible brands).
+HEAD_BYTES = 64
 
 
 def media_key(report_id: str, slot_id: str, content_type: str) -> str:
@@ -51,9 +53,64 @@ def upload_slot(key: str, content_type: str, max_bytes: int, now: datetime) -> d
     }
 
 
-def read_url(key: str) -> str:
+def read_url(key: str, ttl_seconds: int = READ_TTL_SECONDS) -> str:
     return str(
         client("s3").generate_presigned_url(
-            "get_object", Params={"Bucket": settings().media_bucket, "Key": key}, ExpiresIn=READ_TTL_SECONDS
+            "get_object", Params={"Bucket": settings().media_bucket, "Key": key}, ExpiresIn=ttl_seconds
         )
     )
+
+
+# --- the upload handler's S3 operations (services/media.py) ---
+
+
+class ObjectMissing(Exception):
+    """The object is gone (deleted with its test report, or already refused)."""
+
+
+def read_object(key: str, max_bytes: int | None = None) -> bytes:
+    """The object's bytes; only its first `max_bytes` when given (a video is never read whole)."""
+    s3 = client("s3")
+    extra = {"Range": f"bytes=0-{max_bytes - 1}"} if max_bytes else {}
+    try:
+        response = s3.get_object(Bucket=settings().media_bucket, Key=key, **extra)
+    except s3.exceptions.NoSuchKey as e:
+        raise ObjectMissing(key) from e
+    return bytes(response["Body"].read())
+
+
+def put_derived(key: str, data: bytes, content_type: str) -> None:
+    # A derived image never changes once written (its key names its slot and size): cache it for good.
+    client("s3").put_object(
+        Bucket=settings().media_bucket,
+        Key=key,
+        Body=data,
+        ContentType=content_type,
+        CacheControl="private, max-age=31536000, immutable",
+    )
+
+
+def delete_objects(keys: list[str]) -> None:
+    """Delete these objects (deleting one that does not exist is not an error in S3)."""
+    s3 = client("s3")
+    for start in range(0, len(keys), 1000):  # DeleteObjects takes at most 1,000 keys
+        chunk = keys[start : start + 1000]
+        if chunk:
+            s3.delete_objects(
+                Bucket=settings().media_bucket,
+                Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True},
+            )
+
+
+def delete_report_media(report_id: str) -> int:
+    """Every object of a report, originals and derived images alike (a deleted test report leaves nothing).
+    Returns how many objects were deleted."""
+    from chalicelib.domain.media import report_prefixes
+
+    s3 = client("s3")
+    keys: list[str] = []
+    for prefix in report_prefixes(report_id):
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=settings().media_bucket, Prefix=prefix)
+        keys += [obj["Key"] for page in pages for obj in page.get("Contents", [])]
+    delete_objects(keys)
+    return len(keys)

@@ -36,6 +36,7 @@ from typing import Any
 
 from infra.gateway import GATEWAY_RESPONSES
 from infra.gateway import body as gateway_body
+from infra.media import MEDIA_FUNCTION, media_function_budget
 from infra.tables import definitions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -513,6 +514,13 @@ def _app_statements(stage: str, log_groups: list[str]) -> list[dict[str, Any]]:
         _allow("StreamFailures", ["sqs:SendMessage"], _att(DEAD_LETTER_QUEUE)),
         # Upload slots are presigned POSTs and photos presigned GETs, signed with this role's credentials.
         _allow("Media", ["s3:GetObject", "s3:PutObject"], bucket_objects),
+        # Issue 16: refused uploads are deleted; a deleted test report takes its originals and derived images.
+        _allow("MediaDelete", ["s3:DeleteObject"], bucket_objects),
+        _allow(
+            "MediaList",
+            ["s3:ListBucket"],
+            {"Fn::Sub": ["arn:${AWS::Partition}:s3:::${Bucket}", {"Bucket": media_bucket_name(stage)}]},
+        ),
         _allow(
             "Email",
             ["ses:SendEmail", "ses:SendRawEmail"],
@@ -715,6 +723,8 @@ def merge_template(stage: str, chalice_template: dict[str, Any]) -> dict[str, An
                 "Environment": {"Variables": environment},
             }
         }
+    if MEDIA_FUNCTION in resources:  # issue 16: the photo handler's memory and time budget (infra/media.py)
+        resources[MEDIA_FUNCTION]["Properties"].update(media_function_budget(stage))
     resources[APP_ROLE] = {
         "Type": "AWS::IAM::Role",
         "Properties": {

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from chalicelib.api import http
 from chalicelib.api.auth import Principal
+from chalicelib.api.media_views import public_photo_key
 from chalicelib.api.schemas import SubmitReport
 from chalicelib.domain import errors
 from chalicelib.domain.open311 import (
@@ -445,11 +446,8 @@ def request_row(report: Report, media_url: MediaUrl) -> dict[str, Any]:
     """A report as a GeoReport v2 `request`: public fields only, personal data taken out of every text."""
     category = CategoryCatalog.default().get(report.category)
     unit = UnitRegistry.default().get(report.unit_code) if report.unit_code else None
-    photos = [
-        m
-        for m in report.media
-        if m.uploaded and m.purpose == "report" and m.content_type.startswith("image/")
-    ]
+    # Only a derived image is public: the original may carry the reporter's GPS position (issue 16).
+    photo_key = public_photo_key(report)
     public = report.timeline()
     description = without_personal_data(report.description, report) or ""
     return {
@@ -469,7 +467,7 @@ def request_row(report: Report, media_url: MediaUrl) -> dict[str, Any]:
         "zipcode": None,
         "lat": report.location.lat,
         "long": report.location.lng,
-        "media_url": media_url(photos[0].key) if photos else None,
+        "media_url": media_url(photo_key) if photo_key else None,
     }
 
 

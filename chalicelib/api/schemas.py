@@ -83,9 +83,46 @@ class LocationOut(Out):
     lng: float
 
 
-class MediaOut(Out):
+class MediaSizeOut(Out):
+    url: Annotated[
+        str, Field(description="Ảnh đã xử lý (JPEG, không còn siêu dữ liệu), liên kết có thời hạn")
+    ]
+    width: Annotated[int, Field(ge=1)]
+    height: Annotated[int, Field(ge=1)]
+    bytes: Annotated[int, Field(ge=1)]
+
+
+class MediaSizesOut(Out):
+    """Issue 16: a list row (about 320 px), a page (about 1280 px) and the full photo (at most 2048 px)."""
+
+    thumb: MediaSizeOut
+    page: MediaSizeOut
+    full: MediaSizeOut
+
+
+class MediaOriginalOut(Out):
+    """The file as uploaded, evidence for the unit and the IOC only: a link valid for minutes."""
+
     url: str
     content_type: str
+    bytes: int | None
+
+
+class MediaOut(Out):
+    id: str
+    kind: Literal["photo", "video"]
+    content_type: str
+    state: Literal["processing", "ready", "rejected"]
+    reason: Annotated[str | None, Field(description="Vì sao tệp bị từ chối (tiếng Việt), khi state=rejected")]
+    reason_code: (
+        Literal["not_photo_or_video", "type_mismatch", "too_many_pixels", "unreadable", "too_large"] | None
+    )
+    url: Annotated[str | None, Field(description="Ảnh cỡ trang (sizes.page); không bao giờ là tệp gốc")]
+    sizes: MediaSizesOut | None
+
+
+class MediaPrivateOut(MediaOut):
+    original: MediaOriginalOut | None
 
 
 class TimelineEntry(Out):
@@ -144,6 +181,7 @@ class ReportPublic(Out):
 
 
 class ReportPrivate(ReportPublic):
+    media: list[MediaPrivateOut]  # type: ignore[assignment]
     reporter: ReporterOut
     hidden: HiddenOut | None
     is_test: bool

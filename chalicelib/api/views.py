@@ -8,10 +8,11 @@ from datetime import datetime
 
 from chalicelib.api import schemas
 from chalicelib.api.auth import Principal
+from chalicelib.api.media_views import media_items
 from chalicelib.domain.report import Media, Report, vn_time
 from chalicelib.domain.units import CategoryCatalog, UnitRegistry
 
-MediaUrl = Callable[[str], str]
+MediaUrl = Callable[..., str]  # (key) for a derived image, (key, ttl_seconds) for an original
 
 
 def may_see_private(report: Report, viewer: Principal | None) -> bool:
@@ -67,11 +68,7 @@ def report_view(
         overdue=report.is_overdue(now),
         closed_at=vn_time(report.closed_at),
         answer=shown(report.answer),
-        media=[
-            schemas.MediaOut(url=media_url(m.key), content_type=m.content_type)
-            for m in report.media
-            if m.uploaded
-        ],
+        media=media_items(report, viewer, private_ok, media_url),
         timeline=[
             schemas.TimelineEntry(at=vn_time(e.at), type=e.type, text=shown(e.public_text))
             for e in report.timeline()

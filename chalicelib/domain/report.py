@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Any
 
+from chalicelib.domain.media import MediaState, Rendition
+
 
 class Status(StrEnum):
     RECEIVED = "received"
@@ -84,6 +86,11 @@ class Media:
     uploaded: bool = False
     size: int | None = None
     purpose: str = "report"  # "report" (the citizen's) or "answer" (photos of the result)
+    # Issue 16: set by the upload handler once it has looked at the bytes (domain/media.py).
+    state: MediaState = MediaState.PROCESSING
+    reason: str | None = None  # a key of domain.media.REASONS when rejected
+    real_type: str | None = None  # the type read from the bytes
+    renditions: tuple[Rendition, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -245,6 +252,13 @@ def report_to_doc(report: Report) -> dict[str, Any]:
                 "uploaded": m.uploaded,
                 "size": m.size,
                 "purpose": m.purpose,
+                "state": m.state.value,
+                "reason": m.reason,
+                "real_type": m.real_type,
+                "renditions": [
+                    {"size": r.size, "key": r.key, "width": r.width, "height": r.height, "bytes": r.bytes}
+                    for r in m.renditions
+                ],
             }
             for m in report.media
         ],
@@ -312,6 +326,13 @@ def report_from_doc(doc: dict[str, Any]) -> Report:
                 uploaded=bool(m.get("uploaded", False)),
                 size=m.get("size"),
                 purpose=m.get("purpose", "report"),
+                state=MediaState(m.get("state", MediaState.PROCESSING)),
+                reason=m.get("reason"),
+                real_type=m.get("real_type"),
+                renditions=tuple(
+                    Rendition(r["size"], r["key"], int(r["width"]), int(r["height"]), int(r["bytes"]))
+                    for r in m.get("renditions", [])
+                ),
             )
             for m in doc.get("media", [])
         ),

@@ -85,6 +85,10 @@ class HandlingService:
         report = self._visible(report_id, caller)
         workflow.check_deletable(report, actor_of(caller))
         self.repo.delete(report)
+        from chalicelib.media import delete_report_media
+
+        # After the report: a failure here leaves unreachable objects, never a report without its photos.
+        delete_report_media(report.id)
 
     # --- the work queue ---
 

@@ -41,12 +41,20 @@ class Snapshot:
             tmp.write_text(text)
             os.replace(tmp, self.folder / "tables.json")
             self._last = text
-        for obj in self.s3.list_objects_v2(Bucket=self.bucket).get("Contents", []):
+        listing = self.s3.list_objects_v2(Bucket=self.bucket)
+        for obj in listing.get("Contents", []):
             target = self.media_dir / obj["Key"]
             if not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(self.s3.get_object(Bucket=self.bucket, Key=obj["Key"])["Body"].read())
+        if not listing.get("IsTruncated"):
+            self._forget_deleted({obj["Key"] for obj in listing.get("Contents", [])})
         return True
+
+    def _forget_deleted(self, keys: set[str]) -> None:
+        """A refused upload or a deleted test report's media must not come back at the next start (issue 16)."""
+        for key in self.media_keys() - keys:
+            (self.media_dir / key).unlink(missing_ok=True)
 
     def restore(self) -> int:
         """Put saved items and media back; returns the number of items restored."""

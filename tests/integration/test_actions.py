@@ -100,7 +100,16 @@ def test_accept_extend_resolve_with_a_photo_then_the_reporter_rates(client, offi
         {"content_type": "image/jpeg", "size": 2048, "purpose": "answer"},
     )
     assert status == 201, slot
-    event = client.events.generate_s3_event(bucket="test-media", key=slot["key"])
+    import boto3
+
+    from chalicelib.config import settings
+    from tests.media_samples import phone_jpeg
+
+    # issue 16: the handler reads the photo itself, so the object must be there (as after the app's POST)
+    boto3.client("s3", region_name=settings().region).put_object(
+        Bucket=settings().media_bucket, Key=slot["key"], Body=phone_jpeg(400, 300)
+    )
+    event = client.events.generate_s3_event(bucket=settings().media_bucket, key=slot["key"])
     client.lambda_.invoke("media_uploaded", event)
 
     status, body = act(
@@ -142,8 +151,8 @@ def test_accept_extend_resolve_with_a_photo_then_the_reporter_rates(client, offi
     assert "reporter" not in public and "history" not in public
     saved = stored(report.id)
     assert (
-        saved is not None and saved.version == 6
-    )  # one write per step, plus reserving and uploading the photo
+        saved is not None and saved.version == 7
+    )  # one write per step, plus reserving, uploading and deriving the photo
     assert [e.type for e in saved.history][2:] == ["accepted", "extended", "resolved", "feedback"]
     assert saved.history[3].actor_sub == "dev-officer-03127" and saved.history[3].actor_unit == UNIT
 

@@ -174,8 +174,11 @@ def _upload(client, key: str, data: bytes) -> None:
 
 
 def test_after_the_upload_the_report_lists_the_media_for_everyone(client, tokens, report_id):
+    from tests.media_samples import phone_jpeg
+
     headers = tokens("citizen")
-    photo = _slot(client, headers, report_id, "image/jpeg", size=4)
+    jpeg = phone_jpeg(400, 300)
+    photo = _slot(client, headers, report_id, "image/jpeg", size=len(jpeg))
     never_uploaded = _slot(client, headers, report_id, "video/mp4", size=4)
 
     def media(viewer_headers) -> list[dict]:
@@ -185,14 +188,17 @@ def test_after_the_upload_the_report_lists_the_media_for_everyone(client, tokens
 
     assert media({}) == [] and media(headers) == []
 
-    _upload(client, photo["key"], b"\xff\xd8\xff\xe0")
-    _upload(client, photo["key"], b"\xff\xd8\xff\xe0")  # S3 may deliver the event twice
+    _upload(client, photo["key"], jpeg)
+    _upload(client, photo["key"], jpeg)  # S3 may deliver the event twice
 
+    slot_id = photo["key"].rsplit("/", 1)[-1].split(".")[0]
     for viewer in ({}, headers):
         listed = media(viewer)
         assert len(listed) == 1
-        assert listed[0]["content_type"] == "image/jpeg"
-        assert photo["key"] in listed[0]["url"]
+        assert listed[0]["content_type"] == "image/jpeg" and listed[0]["state"] == "ready"
+        assert listed[0]["id"] == slot_id and f"{slot_id}/page.jpg" in listed[0]["url"]
+        # issue 16: what is listed is a derived image, never the uploaded original
+        assert photo["key"] not in json.dumps(listed)
         assert never_uploaded["key"] not in json.dumps(listed)
     listed = json.loads(client.http.get("/v1/reports").body)["items"][0]["media"]
     assert [m["content_type"] for m in listed] == ["image/jpeg"]
@@ -256,9 +262,12 @@ def test_uploads_that_race_each_other_are_all_listed(client, tokens, report_id):
     ReportService(repo=repo).media_uploaded(first["key"], 4)
 
     assert repo.raced
-    listed = json.loads(client.http.get(f"/v1/reports/{report_id}").body)["media"]
-    assert len(listed) == 2
-    assert all(any(slot["key"] in m["url"] for m in listed) for slot in (first, second))
+    # Both marks survive; the reporter sees both attachments (processing: their bytes were never sent here).
+    listed = json.loads(client.http.get(f"/v1/reports/{report_id}", headers=headers).body)["media"]
+    assert sorted(m["id"] for m in listed) == sorted(
+        slot["key"].rsplit("/", 1)[-1].split(".")[0] for slot in (first, second)
+    )
+    assert {m["state"] for m in listed} == {"processing"}
 
 
 def test_slots_reserved_while_another_writer_changes_the_report_are_not_refused(client, tokens, report_id):

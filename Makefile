@@ -74,7 +74,7 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 token: $(STAMP)
-	@$(PY) -m infra.local.tokens --role "$(ROLE)" $(if $(UNIT),--unit "$(UNIT)") $(if $(SUB),--sub "$(SUB)")
+	@$(PY) -m infra.local.tokens --role "$(ROLE)" $(if $(UNIT),--unit "$(UNIT)") $(if $(SUB),--sub "$(SUB)") $(if $(LOCAL_STATE_DIR),--state-dir "$(LOCAL_STATE_DIR)")
 
 sla: $(STAMP)
 	@test -n "$(AT)" || { echo "usage: make sla AT=2025-04-28T09:00:00+07:00"; exit 2; }

@@ -33,7 +33,7 @@ BODIES = st.fixed_dictionaries(
 SUBS = itertools.count()
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 @given(body=BODIES)
 def test_every_accepted_submission_reads_back_the_same_everywhere(client, tokens, body):
     headers = tokens("citizen", sub=f"roundtrip-{next(SUBS)}")

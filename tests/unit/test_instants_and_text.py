@@ -59,7 +59,7 @@ def test_the_range_limits_themselves_are_accepted():
 @pytest.mark.parametrize(
     ("cell", "shown"),
     [
-        ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
         ("+84912", "'+84912"),
         ("-1+2", "'-1+2"),
         ("@SUM(A1)", "'@SUM(A1)"),

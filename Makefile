@@ -12,8 +12,7 @@ STAGE ?= dev
 ROLE ?= citizen
 API ?= http://127.0.0.1:8000
 
-.PHONY: help venv run test test-unit test-integration test-e2e lint format bench token sla digest weekly import package deploy lint-cfn clean
-.PHONY: open311-key
+.PHONY: help venv run test test-unit test-integration test-e2e lint format bench token sla digest weekly import package deploy lint-cfn clean fuzz open311-key
 
 help:
 	@echo "make run      start the whole system locally (emulated AWS, API on 127.0.0.1:8000, stream worker, scheduler, outbox)"
@@ -21,6 +20,7 @@ help:
 	@echo "make token ROLE=citizen|officer|ioc|tech [UNIT=03127] [SUB=id]   print a development token"
 	@echo "make sla AT=2025-04-28T09:00:00+07:00    run the deadline sweep once against the running stack"
 	@echo "make open311-key NAME=<client>   issue an Open311 api_key on the running stack (printed on the last line)"
+	@echo "make fuzz [FUZZ_REQUESTS=2000] [API=http://127.0.0.1:8000]   schemathesis over the OpenAPI, every role"
 	@echo "make lint | bench | package STAGE=dev|prod"
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -75,8 +75,14 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench
 
+# schemathesis against the local stack's served OpenAPI, every role, about FUZZ_REQUESTS requests; prints the
+# number of requests and of 5xx and fails on any. Starts its own stack unless API=... names a running one.
+FUZZ_REQUESTS ?= 2000
+fuzz: $(STAMP)
+	$(PY) -m tools.fuzz --requests $(FUZZ_REQUESTS) $(if $(filter command line environment,$(origin API)),--api "$(API)")
+
 token: $(STAMP)
-	@$(PY) -m infra.local.tokens --role "$(ROLE)" $(if $(UNIT),--unit "$(UNIT)") $(if $(SUB),--sub "$(SUB)")
+	@$(PY) -m infra.local.tokens --role "$(ROLE)" $(if $(UNIT),--unit "$(UNIT)") $(if $(SUB),--sub "$(SUB)") $(if $(LOCAL_STATE_DIR),--state-dir "$(LOCAL_STATE_DIR)")
 
 # An Open311 api_key for a client application, issued by the running local stack (prints it on its last line).
 open311-key: $(STAMP)

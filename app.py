@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -19,6 +19,7 @@ from chalice import AuthResponse, Chalice, ConvertToMiddleware, Cron, Rate, Resp
 from chalicelib.api import http
 from chalicelib.api.auth import AuthError, verify_token
 from chalicelib.api.schemas import AttachmentRequest, SubmitReport
+from chalicelib.domain.instants import parse_day
 from chalicelib.domain.report import parse_instant
 from chalicelib.routes.open311 import bp as open311_routes
 
@@ -169,6 +170,14 @@ def chalice_errors_in_api_shape(event: Any, get_response: Any) -> Response:
     return http.error_response(response.status_code, code, message, details, headers)
 
 
+@app.middleware("http")
+def cache_headers(event: Any, get_response: Any) -> Response:
+    """no-store on private answers, Vary: Authorization on caller-dependent ones (chalicelib/api/caching.py)."""
+    from chalicelib.api.caching import add_cache_headers
+
+    return add_cache_headers(event.path, event.headers, get_response(event))
+
+
 @app.route("/v1/reports", methods=["POST"], authorizer=jwt_auth)
 def submit_report() -> Response:
     request = app.current_request
@@ -263,7 +272,7 @@ def list_units() -> Response:
     from chalicelib.domain.units import UnitRegistry
 
     params = app.current_request.query_params
-    on = http.parse_query(params, "valid_on", date.fromisoformat, "ngày dạng YYYY-MM-DD")
+    on = http.parse_query(params, "valid_on", parse_day, "ngày dạng YYYY-MM-DD (năm 2000–2100)")
     registry = UnitRegistry.default()
     units = registry.valid_on(on) if on else registry.all()
     items = [
@@ -318,8 +327,8 @@ def working_calendar() -> Response:
     from chalicelib.services.calendar import calendar_between
 
     params = app.current_request.query_params
-    start = http.parse_query(params, "from", date.fromisoformat, "ngày dạng YYYY-MM-DD")
-    end = http.parse_query(params, "to", date.fromisoformat, "ngày dạng YYYY-MM-DD")
+    start = http.parse_query(params, "from", parse_day, "ngày dạng YYYY-MM-DD (năm 2000–2100)")
+    end = http.parse_query(params, "to", parse_day, "ngày dạng YYYY-MM-DD (năm 2000–2100)")
     return http.json_response(
         calendar_between(start, end, MAX_CALENDAR_DAYS), headers={"Cache-Control": "public, max-age=86400"}
     )
@@ -479,8 +488,8 @@ def stats_table() -> Response:
     http.require_role(caller, "ioc", "officer")
     params = request.query_params
     start, end = check_period(
-        http.parse_query(params, "from", date.fromisoformat, "ngày dạng YYYY-MM-DD"),
-        http.parse_query(params, "to", date.fromisoformat, "ngày dạng YYYY-MM-DD"),
+        http.parse_query(params, "from", parse_day, "ngày dạng YYYY-MM-DD (năm 2000–2100)"),
+        http.parse_query(params, "to", parse_day, "ngày dạng YYYY-MM-DD (năm 2000–2100)"),
     )
 
     def _format(v: str) -> str:

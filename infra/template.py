@@ -644,6 +644,19 @@ def _alarms(stage: str, function_names: dict[str, str], api_stage: str | None) -
             _ref("OverdueReportsThreshold"),
             3600,
         ),
+        # issue 12: a stored report that cannot be decoded is skipped by every list; someone must repair it.
+        "UndecodableReportsAlarm": _alarm(
+            f"{p}-undecodable-reports",
+            "A stored report could not be decoded and was skipped (metric FieldReport/UndecodableReports).",
+            {
+                "Namespace": "FieldReport",
+                "MetricName": "UndecodableReports",
+                "Dimensions": [{"Name": "service", "Value": APP_NAME}],
+                "Statistic": "Sum",
+            },
+            0,
+            300,
+        ),
     }
     for logical_id, name in function_names.items():
         for metric in ("Errors", "Throttles"):

@@ -9,6 +9,21 @@ import pytest
 
 REGION = "ap-southeast-1"
 
+# Hypothesis under CI=true: the same examples on every run (derandomize), no example database carried between
+# runs, and no deadline (a shared 2-core machine makes timings meaningless). A failure still prints the example.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", deadline=None)
+settings.load_profile("ci" if os.environ.get("CI", "").lower() == "true" else "dev")
+
 
 def _reset_caches() -> None:
     from chalicelib import aws

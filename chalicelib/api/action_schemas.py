@@ -7,12 +7,14 @@ client wrote it ("due_at", not "extend.due_at") and an unknown or missing `type`
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, RootModel
+from pydantic import BaseModel, Field, RootModel
 
 from chalicelib.api import http
+from chalicelib.api.fields import Instant, Line
+from chalicelib.api.fields import LongText as _Long
 from chalicelib.api.schemas import CodeName, Out, _In
 from chalicelib.domain import workflow
 
@@ -21,8 +23,8 @@ ActionName = Literal[
 ]
 RejectReason = Literal["invalid_content", "not_field_report", "duplicate", "out_of_remit"]
 
-Text = Annotated[str, Field(min_length=1, max_length=1000)]
-LongText = Annotated[str, Field(min_length=1, max_length=4000)]
+Text = _Long(1, 1000)
+LongText = _Long(1, 4000)
 
 
 class ActionTypeIn(_In):
@@ -40,7 +42,7 @@ class RejectIn(_In):
 
     type: Literal["reject"]
     reason: RejectReason
-    text: Annotated[str, Field(min_length=1, max_length=2000, description="Lý do công khai")]
+    text: _Long(1, 2000, "Lý do công khai")
     duplicate_of: Annotated[
         str | None, Field(min_length=26, max_length=26, description="Mã phản ánh bị trùng")
     ] = None
@@ -50,19 +52,15 @@ class RequestInfoIn(_In):
     """Đề nghị bổ sung thông tin: trả lời theo mẫu của IOC, liệt kê các thông tin cần bổ sung."""
 
     type: Literal["request_info"]
-    items: Annotated[
-        list[Annotated[str, Field(min_length=1, max_length=300)]], Field(min_length=1, max_length=10)
-    ]
+    items: Annotated[list[Line(1, 300)], Field(min_length=1, max_length=10)]
 
 
 class ExtendIn(_In):
     """Gia hạn (ấn định thời gian giải quyết mới, sau thời hạn hiện tại), kèm thông báo công khai."""
 
     type: Literal["extend"]
-    due_at: Annotated[AwareDatetime, Field(description="Thời hạn giải quyết mới (ISO 8601 có múi giờ)")]
-    note: Annotated[
-        str, Field(min_length=1, max_length=2000, description="Lý do và tình trạng đang giải quyết")
-    ]
+    due_at: Annotated[Instant, Field(description="Thời hạn giải quyết mới (ISO 8601 có múi giờ)")]
+    note: _Long(1, 2000, "Lý do và tình trạng đang giải quyết")
 
 
 class ResolveIn(_In):
@@ -70,9 +68,7 @@ class ResolveIn(_In):
 
     type: Literal["resolve"]
     answer: LongText
-    media: Annotated[
-        list[Annotated[str, Field(min_length=1, max_length=300)]], Field(max_length=10, default_factory=list)
-    ]
+    media: Annotated[list[Line(1, 300)], Field(max_length=10, default_factory=list)]
 
 
 class ReturnIn(_In):
@@ -86,8 +82,8 @@ class ReassignIn(_In):
     """IOC chuyển phản ánh cho đơn vị khác (đang hoạt động); thời hạn tính lại."""
 
     type: Literal["reassign"]
-    unit: Annotated[str, Field(min_length=1, max_length=20, description="Mã đơn vị (GET /v1/units)")]
-    note: Annotated[str | None, Field(max_length=1000)] = None
+    unit: Line(1, 20, "Mã đơn vị (GET /v1/units)")
+    note: _Long(0, 1000) | None = None
 
 
 class HideIn(_In):
@@ -99,14 +95,14 @@ class HideIn(_In):
 
 class UnhideIn(_In):
     type: Literal["unhide"]
-    note: Annotated[str | None, Field(max_length=1000)] = None
+    note: _Long(0, 1000) | None = None
 
 
 class CommentIn(_In):
     """Ghi chú nội bộ (không bao giờ công khai)."""
 
     type: Literal["comment"]
-    text: Annotated[str, Field(min_length=1, max_length=2000)]
+    text: _Long(1, 2000)
 
 
 ActionBody = (
@@ -177,7 +173,7 @@ class FeedbackIn(_In):
     """Đánh giá mức độ hài lòng (người gửi phản ánh, một lần, khi đã có kết quả)."""
 
     rating: Annotated[int, Field(ge=1, le=5)]
-    comment: Annotated[str | None, Field(max_length=1000)] = None
+    comment: _Long(0, 1000) | None = None
 
 
 # --- the inbox ---
@@ -204,6 +200,7 @@ class InboxPage(Out):
 
 def inbox_filters(params: dict[str, str] | None) -> Any:
     """The inbox's query parameters, each checked (a 400 names the one that is wrong)."""
+    from chalicelib.domain.instants import in_range, parse_day
     from chalicelib.domain.report import VN_OFFSET, Status, parse_instant
     from chalicelib.services.handling import InboxFilters
 
@@ -217,15 +214,18 @@ def inbox_filters(params: dict[str, str] | None) -> Any:
 
     def _instant(v: str) -> datetime:
         if len(v) == 10:  # a day: deadlines before it starts (Vietnam time)
-            return datetime.combine(date.fromisoformat(v), datetime.min.time(), VN_OFFSET)
-        return parse_instant(v)
+            return datetime.combine(parse_day(v), datetime.min.time(), VN_OFFSET)
+        return in_range(parse_instant(v))
 
     return InboxFilters(
         unit=http.parse_query(params, "unit", str, "mã đơn vị"),
         status=http.parse_query(params, "status", _status, "một trong " + ", ".join(s.value for s in Status)),
         overdue=http.parse_query(params, "overdue", _bool, "true hoặc false"),
         due_before=http.parse_query(
-            params, "due_before", _instant, "thời điểm ISO 8601 hoặc ngày YYYY-MM-DD"
+            params,
+            "due_before",
+            _instant,
+            "thời điểm ISO 8601 hoặc ngày YYYY-MM-DD, trong khoảng năm 2000–2100",
         ),
     )
 

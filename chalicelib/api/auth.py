@@ -18,6 +18,9 @@ import jwt
 from chalicelib.config import settings
 
 ROLES = ("citizen", "officer", "ioc", "tech")
+# Cognito ID tokens live an hour (at most a day when configured); a longer-lived token is a forged or a
+# misissued one, and a stolen one must not stay useful for weeks.
+MAX_TOKEN_LIFETIME_S = 24 * 3600
 
 
 class AuthError(Exception):
@@ -116,15 +119,14 @@ def verify_token(authorization: str | None) -> Principal:
             algorithms=["RS256"],
             audience=s.jwt_audience,
             issuer=s.jwt_issuer,
-            options={"require": ["exp", "iss", "sub", "aud"]},
+            options={"require": ["exp", "iat", "iss", "sub", "aud", "token_use"]},
             leeway=30,
         )
     except jwt.ExpiredSignatureError as e:
         raise AuthError("token_expired", "Mã xác thực đã hết hạn. Vui lòng đăng nhập lại.") from e
     except jwt.PyJWTError as e:
         raise AuthError("invalid_token", "Mã xác thực không hợp lệ.") from e
-    if claims.get("token_use", "id") != "id":
-        raise AuthError("invalid_token", "Cần mã xác thực định danh (ID token).")
+    _check_shape(claims)
     groups = claims.get("cognito:groups") or []
     if isinstance(groups, str):
         groups = [groups]
@@ -135,5 +137,24 @@ def verify_token(authorization: str | None) -> Principal:
         unit_code=claims.get("custom:unit_code") or None,
         name=claims.get("name"),
         phone=claims.get("phone_number"),
-        email=claims.get("email"),
+        # Official e-mail goes only to an address the identity provider has verified (issue 12).
+        email=claims.get("email") if _verified(claims.get("email_verified")) else None,
     )
+
+
+def _check_shape(claims: dict[str, Any]) -> None:
+    """What PyJWT does not check: an ID token, with a subject, living at most a day."""
+    if claims.get("token_use") != "id":
+        raise AuthError("invalid_token", "Cần mã xác thực định danh (ID token).")
+    if not isinstance(claims.get("sub"), str) or not claims["sub"].strip():
+        raise AuthError("invalid_token", "Mã xác thực không có định danh người dùng (sub).")
+    exp, iat = claims.get("exp"), claims.get("iat")
+    if not isinstance(exp, int | float) or not isinstance(iat, int | float) or isinstance(iat, bool):
+        raise AuthError("invalid_token", "Mã xác thực không hợp lệ.")
+    if exp - iat > MAX_TOKEN_LIFETIME_S:
+        raise AuthError("invalid_token", "Mã xác thực có thời hạn quá dài (tối đa một ngày).")
+
+
+def _verified(flag: Any) -> bool:
+    """Cognito writes `email_verified` as a boolean; some issuers as the string "true"."""
+    return flag is True or (isinstance(flag, str) and flag.lower() == "true")

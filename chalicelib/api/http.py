@@ -117,6 +117,8 @@ _MESSAGES: dict[str, str] = {
     "date_from_datetime_parsing": "Trường '{field}' phải là ngày dạng YYYY-MM-DD.",
     "date_parsing": "Trường '{field}' phải là ngày dạng YYYY-MM-DD.",
     "date_type": "Trường '{field}' phải là ngày dạng YYYY-MM-DD.",
+    "text_control": "Trường '{field}' chứa ký tự điều khiển hoặc ký tự đảo chiều văn bản không được phép.",
+    "instant_range": "Trường '{field}' phải là thời điểm trong khoảng năm {min_year}–{max_year}.",
 }
 _VALUE_MESSAGES = {
     "phone": "Trường '{field}' phải là số điện thoại Việt Nam hợp lệ (ví dụ 0912345678).",

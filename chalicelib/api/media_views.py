@@ -2,7 +2,7 @@
 
 - Anyone (public views, and so Open311): ready photos only, and only their derived images (no metadata).
 - The reporter, the unit and the IOC: every uploaded attachment with its state, and why it was refused.
-- The assigned unit's officers and the IOC (and tech staff): also the original, by a link valid for minutes,
+- The assigned unit's officers and the IOC (and tech staff, on test reports): also the original, by a link valid for minutes,
   as evidence. The reporter has the original on their phone; nobody else ever gets it.
 """
 
@@ -14,6 +14,7 @@ from typing import Any
 from chalicelib.api.auth import Principal
 from chalicelib.domain.media import REASONS, SIZES, MediaState, kind_of
 from chalicelib.domain.report import Media, Report
+from chalicelib.domain.visibility import sees_internals
 
 # media_url(key) for a derived image; media_url(key, ttl_seconds) for an original.
 MediaUrl = Callable[..., str]
@@ -22,11 +23,9 @@ ORIGINAL_TTL_SECONDS = 600
 
 
 def may_see_original(report: Report, viewer: Principal | None) -> bool:
-    if viewer is None:
-        return False
-    if viewer.has("ioc") or viewer.has("tech"):
-        return True
-    return viewer.has("officer") and viewer.unit_code is not None and viewer.unit_code == report.unit_code
+    """The evidence is for those who see the internals: the unit, the IOC, and tech staff on test reports only
+    (an original may carry the GPS position of the reporter's home)."""
+    return viewer is not None and sees_internals(report, viewer)
 
 
 def _sizes(m: Media, media_url: MediaUrl) -> dict[str, Any] | None:

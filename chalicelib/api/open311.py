@@ -386,7 +386,10 @@ def client_caller(api_key: str | None, body: SubmitReport) -> Principal:
     key_id = key_id_of(api_key or "") or "none"
     phone = (body.reporter.phone if body.reporter else None) or ""
     digest = hashlib.sha256(f"{key_id}:{phone}".encode()).hexdigest()[:24]
-    return Principal(sub=f"open311-{key_id}-{digest}", roles=frozenset({"citizen"}))
+    # The e-mail is the client application's word: it holds a key the IOC issued (and can revoke) for vouching
+    # for its users, as FixMyStreet does by confirming addresses. A /v1 body cannot do this (issue 12).
+    email = body.reporter.email if body.reporter else None
+    return Principal(sub=f"open311-{key_id}-{digest}", roles=frozenset({"citizen"}), email=email)
 
 
 # ---------------------------------------------------------------- what clients read

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from chalicelib.api import http
+from chalicelib.domain.instants import in_range, parse_day
 from chalicelib.domain.report import VN_OFFSET, Status, parse_instant
 from chalicelib.store.reports import PublicFilters
 
@@ -19,10 +20,10 @@ def public_filters(params: dict[str, str] | None) -> PublicFilters:
     def _instant(v: str, end_of_day: bool = False) -> datetime:
         if len(v) == 10:
             # A date alone is the whole day in Vietnam time: `until=2026-11-29` includes the 29th.
-            day = date.fromisoformat(v) + timedelta(days=1 if end_of_day else 0)
+            day = parse_day(v) + timedelta(days=1 if end_of_day else 0)
             start = datetime.combine(day, datetime.min.time(), VN_OFFSET)
             return start - timedelta(milliseconds=1) if end_of_day else start
-        return parse_instant(v)
+        return in_range(parse_instant(v))
 
     def _bbox(v: str) -> tuple[float, float, float, float]:
         parts = [float(p) for p in v.split(",")]
@@ -33,8 +34,9 @@ def public_filters(params: dict[str, str] | None) -> PublicFilters:
             raise ValueError(v)
         return min_lng, min_lat, max_lng, max_lat
 
-    since = http.parse_query(params, "since", _instant, "thời điểm ISO 8601")
-    until = http.parse_query(params, "until", lambda v: _instant(v, end_of_day=True), "thời điểm ISO 8601")
+    label = "thời điểm ISO 8601 hoặc ngày YYYY-MM-DD, trong khoảng năm 2000–2100"
+    since = http.parse_query(params, "since", _instant, label)
+    until = http.parse_query(params, "until", lambda v: _instant(v, end_of_day=True), label)
     if since is not None and until is not None and until < since:
         message = "Tham số 'until' không hợp lệ: phải không sớm hơn 'since'."
         raise http.HttpError(400, "invalid_query", message, [{"field": "until", "message": message}])

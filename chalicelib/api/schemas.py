@@ -6,7 +6,9 @@ import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from chalicelib.api.fields import Instant, Line, LongText
 
 _PHONE = re.compile(r"^(\+84|0)\d{9,10}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -24,9 +26,14 @@ class LocationIn(_In):
 
 
 class ReporterIn(_In):
-    name: Annotated[str | None, Field(min_length=2, max_length=100)] = None
-    phone: Annotated[str | None, Field(max_length=20)] = None
-    email: Annotated[str | None, Field(max_length=254)] = None
+    name: Line(2, 100) | None = None
+    phone: Line(0, 20) | None = None
+    email: Annotated[
+        Line(0, 254) | None,
+        Field(
+            description="Bỏ qua: thư chính thức chỉ gửi đến e-mail đã xác minh của tài khoản (email_verified)"
+        ),
+    ] = None
 
     @field_validator("phone")
     @classmethod
@@ -47,13 +54,11 @@ class ReporterIn(_In):
 
 
 class SubmitReport(_In):
-    category: Annotated[
-        str, Field(min_length=1, max_length=50, description="Mã lĩnh vực (GET /v1/categories)")
-    ]
-    description: Annotated[str, Field(min_length=10, max_length=4000)]
+    category: Line(1, 50, "Mã lĩnh vực (GET /v1/categories)")
+    description: LongText(10, 4000)
     location: LocationIn
-    address: Annotated[str | None, Field(max_length=500)] = None
-    occurred_at: AwareDatetime | None = None
+    address: Line(0, 500) | None = None
+    occurred_at: Instant | None = None
     reporter: ReporterIn | None = None
     is_test: bool = False
 

@@ -11,23 +11,10 @@ from chalicelib.api.auth import Principal
 from chalicelib.api.media_views import media_items
 from chalicelib.domain.report import Media, Report, vn_time
 from chalicelib.domain.units import CategoryCatalog, UnitRegistry
+from chalicelib.domain.visibility import may_see, may_see_private, sees_internals
 
 MediaUrl = Callable[..., str]  # (key) for a derived image, (key, ttl_seconds) for an original
-
-
-def may_see_private(report: Report, viewer: Principal | None) -> bool:
-    if viewer is None:
-        return False
-    if viewer.has("ioc") or viewer.has("tech"):
-        return True
-    if viewer.sub == report.reporter.sub:
-        return True
-    return viewer.has("officer") and viewer.unit_code is not None and viewer.unit_code == report.unit_code
-
-
-def may_see(report: Report, viewer: Principal | None) -> bool:
-    """A hidden or test report is not there for the public (404), but is for those entitled to it."""
-    return report.is_public or may_see_private(report, viewer)
+__all__ = ["may_see", "may_see_private", "report_view", "upload_slot_view"]
 
 
 def _code_name(code: str | None, name: str | None) -> schemas.CodeName | None:
@@ -108,15 +95,7 @@ def report_view(
         occurred_at=vn_time(report.occurred_at),
     )
     # A reporter sees their own report, not the unit's internal notes about it.
-    if (
-        viewer is not None
-        and viewer.sub == report.reporter.sub
-        and not (
-            viewer.has("ioc")
-            or viewer.has("tech")
-            or (viewer.has("officer") and viewer.unit_code == report.unit_code)
-        )
-    ):
+    if viewer is not None and viewer.sub == report.reporter.sub and not sees_internals(report, viewer):
         private.history = [h for h in private.history if h.public]
         for h in private.history:
             h.internal_text = None

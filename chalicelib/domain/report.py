@@ -8,10 +8,11 @@ an entry in the history that is never rewritten; the public timeline is the publ
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Any
 
+from chalicelib.domain.instants import utc_text as utc_text  # re-exported: stored instants
 from chalicelib.domain.media import MediaState, Rendition
 
 
@@ -42,13 +43,6 @@ VN_OFFSET = timezone(timedelta(hours=7))
 
 def vn_time(instant: datetime | None) -> datetime | None:
     return None if instant is None else instant.astimezone(VN_OFFSET)
-
-
-def utc_text(instant: datetime) -> str:
-    """An instant as stored: UTC, fixed width, so that text order is time order (index sort keys)."""
-    if instant.tzinfo is None:
-        raise ValueError("naive datetime: an instant needs a time zone")
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
 
 
 def parse_instant(text: str) -> datetime:

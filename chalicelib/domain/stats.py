@@ -24,6 +24,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.report import VN_OFFSET, Report, Status
+from chalicelib.domain.spreadsheet import neutralise_row
 from chalicelib.domain.units import TERRITORIAL_KINDS, Unit, UnitRegistry
 
 if TYPE_CHECKING:  # the calendar loads `holidays`; reading a table (the HTTP path) never needs it
@@ -348,7 +349,7 @@ def table_csv(table: Table) -> str:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADERS)
+    writer.writerow(neutralise_row(list(CSV_HEADERS)))
 
     def line(stt: str, name: str, row: Row) -> list[str]:
         return [
@@ -366,7 +367,7 @@ def table_csv(table: Table) -> str:
         ]
 
     for i, row in enumerate(table.rows, start=1):
-        writer.writerow(line(str(i), row.unit_name, row))
+        writer.writerow(neutralise_row(line(str(i), row.unit_name, row)))
     if table.province is not None:
-        writer.writerow(line("", CSV_TOTAL_LABEL, table.province))
+        writer.writerow(neutralise_row(line("", CSV_TOTAL_LABEL, table.province)))
     return out.getvalue()

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.api.auth import Principal
-from chalicelib.api.views import may_see
 from chalicelib.domain import errors, workflow
 from chalicelib.domain.calendar import WorkingCalendar
 from chalicelib.domain.deadlines import DeadlinePolicy
 from chalicelib.domain.ids import is_valid_id
 from chalicelib.domain.report import OPEN_STATUSES, Report, Status
 from chalicelib.domain.units import UnitRegistry
+from chalicelib.domain.visibility import may_see
 from chalicelib.store.reports import Page, ReportRepository
 
 NOT_FOUND = "Không tìm thấy phản ánh."

@@ -20,6 +20,7 @@ from chalicelib.domain.report import (
     Reporter,
 )
 from chalicelib.domain.units import CategoryCatalog
+from chalicelib.domain.visibility import may_see
 from chalicelib.store.reports import Page, PublicFilters, ReportRepository
 
 BORDER_TOLERANCE_M = 1000.0
@@ -51,6 +52,13 @@ class ReportService:
                 "is_test",
                 "Chỉ cán bộ kỹ thuật IOC mới được tạo phản ánh thử nghiệm (is_test).",
             )
+        if caller.has("tech") and not caller.has("citizen") and not body.is_test:
+            # Technical staff test the system; a public report from them would reach a unit as real work.
+            raise _field_error(
+                errors.NotAllowed,
+                "is_test",
+                "Cán bộ kỹ thuật IOC chỉ được tạo phản ánh thử nghiệm (is_test: true).",
+            )
         if CategoryCatalog.default().get(body.category) is None:
             raise _field_error(
                 errors.InvalidInput,
@@ -67,7 +75,9 @@ class ReportService:
         given = body.reporter
         name = (given.name if given else None) or caller.name
         phone = (given.phone if given else None) or caller.phone
-        email = (given.email if given else None) or caller.email
+        # Official e-mail goes to the account's verified address alone (None when it has none): the body may
+        # add a contact name and phone, but must not make the system write to an address of its choosing.
+        email = caller.email
         if not name:
             raise _field_error(errors.InvalidInput, "reporter.name", "Thiếu trường bắt buộc 'reporter.name'.")
         if not phone:
@@ -149,7 +159,9 @@ class ReportService:
         else:
             allowed = caller.sub == report.reporter.sub and not report.is_closed
         if not allowed:
-            if purpose != "answer" and caller.sub != report.reporter.sub and not report.is_public:
+            # Whoever may not see the report is told it does not exist, whatever the purpose: a 403 on a
+            # hidden report and a 404 on an unknown one would tell outsiders which ids exist.
+            if not may_see(report, caller):
                 raise errors.ReportNotFound("Không tìm thấy phản ánh.")
             raise errors.NotAllowed("Bạn không thể đính kèm tệp cho phản ánh này.")
         max_bytes = LIMITS[content_type][0]

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from chalicelib.domain.report import utc_text
 from chalicelib.store.models import ReportItem, bind
-from chalicelib.store.reports import Page, decode_cursor, encode_cursor, from_raw
+from chalicelib.store.reports import Page, decode_cursor, encode_cursor, from_raw, readable
 
 
 def unit_queue_window(
@@ -48,6 +48,6 @@ def unit_queue_window(
     )
     page = next(results.page_iter)
     return Page(
-        items=[from_raw(raw) for raw in page.get("Items", [])],
+        items=list(readable(from_raw, page.get("Items", []))),
         next_cursor=encode_cursor(page.get("LastEvaluatedKey")),
     )

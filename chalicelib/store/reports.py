@@ -91,6 +91,32 @@ def from_raw(raw: dict[str, Any]) -> Report:
     return from_item(ReportItem.from_raw_data(raw))
 
 
+def readable(decode: Any, rows: Any) -> Iterator[Report]:
+    """Each row decoded, skipping (logged, counted, alarmed) any that cannot be: one unreadable report must not
+    take a whole list down with it (issue 12: a year-999 instant once made every read of the public list a
+    500). The log carries the report's id and the error type, never the row (it holds personal data)."""
+    for row in rows:
+        try:
+            yield decode(row)
+        except Exception as e:  # any decoding failure: KeyError, ValueError, TypeError, a model error
+            report_id = row.get("report_id", {}).get("S") if isinstance(row, dict) else row.report_id
+            undecodable_report(str(report_id), type(e).__name__)
+
+
+def undecodable_report(report_id: str, error_type: str) -> None:
+    """Log and count a stored report that cannot be decoded (metric UndecodableReports, alarmed)."""
+    from aws_lambda_powertools import Logger
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    Logger(service="fieldreport", child=True).error(
+        "undecodable report skipped", extra={"report_id": report_id, "error_type": error_type}
+    )
+    with single_metric(
+        name="UndecodableReports", unit=MetricUnit.Count, value=1, namespace="FieldReport"
+    ) as metric:
+        metric.add_dimension(name="service", value="fieldreport")
+
+
 def encode_cursor(key: dict[str, Any] | None) -> str | None:
     if not key:
         return None
@@ -203,7 +229,7 @@ class ReportRepository:
         start = decode_cursor(cursor, partition_attr, hash_value, key_attrs)
         results = index.query(hash_value, page_size=limit, last_evaluated_key=start, **kwargs)
         page = next(results.page_iter)
-        items = [from_raw(raw) for raw in page.get("Items", [])]
+        items = list(readable(from_raw, page.get("Items", [])))
         return Page(items=items, next_cursor=encode_cursor(page.get("LastEvaluatedKey")))
 
     def public_page(self, filters: PublicFilters, limit: int, cursor: str | None) -> Page:
@@ -277,19 +303,18 @@ class ReportRepository:
         cond = None
         if since and until:
             cond = ReportItem.rcv_sk.between(utc_text(since), utc_text(until) + "~")
-        for item in ReportItem.unit_index.query(unit, range_key_condition=cond):
-            yield from_item(item)
+        yield from readable(from_item, ReportItem.unit_index.query(unit, range_key_condition=cond))
 
     def due_for_check(self, until: datetime, limit: int | None = None) -> Iterator[Report]:
         """Open reports whose next deadline check is at or before `until` (the deadline sweep's index),
         earliest first; at most `limit`, so that a backlog is read in bounded portions."""
-        for item in ReportItem.sweep_index.query(
+        rows = ReportItem.sweep_index.query(
             SWEEP_PARTITION,
             range_key_condition=ReportItem.sweep_sk <= utc_text(until) + "~",
             limit=limit,
             page_size=min(limit, 100) if limit else None,
-        ):
-            yield from_item(item)
+        )
+        yield from readable(from_item, rows)
 
 
-__all__ = ["Page", "PublicFilters", "ReportRepository", "UpdateError", "from_raw", "to_item"]
+__all__ = ["Page", "PublicFilters", "ReportRepository", "UpdateError", "from_raw", "readable", "to_item"]

@@ -166,6 +166,14 @@ class DevStack:
 
             do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
+            def __getattr__(self, name: str) -> Any:
+                # http.server looks up do_<METHOD>; any other method gets a 405 in the API's shape, not a 501.
+                if name.startswith("do_"):
+                    from infra.local.methods import answer_unserved
+
+                    return lambda: answer_unserved(self)
+                raise AttributeError(name)
+
             def _send_error_response(self, error: Any) -> None:
                 # Answer API Gateway's own errors the way infra/ configures its Gateway Responses.
                 raw = error.body or b""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 import uuid
 from pathlib import Path
@@ -70,6 +71,8 @@ class DevIssuer:
             "exp": now + ttl,
             "cognito:groups": [role],
             **SAMPLE_PEOPLE.get(role, {}),
+            # as Cognito does once the user confirmed the address: official e-mail goes only to verified ones
+            "email_verified": True,
         }
         if unit:
             claims["custom:unit_code"] = unit
@@ -90,7 +93,8 @@ def main() -> None:
     parser.add_argument("--role", required=True, choices=["citizen", "officer", "ioc", "tech"])
     parser.add_argument("--unit", help="unit code, for an officer (e.g. 03127)")
     parser.add_argument("--sub", help="a distinct user id")
-    parser.add_argument("--state-dir", default=str(DEFAULT_STATE_DIR))
+    # The stack's state folder (LOCAL_STATE_DIR, as `make run` reads it): its key is the one the stack trusts.
+    parser.add_argument("--state-dir", default=os.environ.get("LOCAL_STATE_DIR") or str(DEFAULT_STATE_DIR))
     args = parser.parse_args()
     if args.role == "officer" and not args.unit:
         parser.error("an officer acts for a unit: add UNIT=<unit code>, e.g. UNIT=03127")

@@ -208,14 +208,24 @@ def test_after_the_upload_the_report_lists_the_media_for_everyone(client, tokens
     "key",
     [
         "reports/01JD0000000000000000000000/01JD0000000000000000000001.jpg",
+        "reports/{report_id}/01JD0000000000000000000001.jpg",  # the report exists, the slot does not
         "reports/junk/x.jpg",
         "other/x.jpg",
     ],
 )
-def test_an_upload_event_for_an_unknown_key_changes_nothing(client, key):
-    client.lambda_.invoke(
-        "media_uploaded", _s3_event(client, key, 10)
-    )  # no exception: S3 would retry forever
+def test_an_upload_event_for_an_unknown_key_changes_nothing(client, tokens, report_id, key):
+    from chalicelib.domain.report import report_to_doc
+    from chalicelib.store.reports import ReportRepository
+
+    _slot(client, tokens("citizen"), report_id, "image/jpeg", size=1000)
+    repo = ReportRepository()
+    before = report_to_doc(repo.get(report_id))
+    # no exception: S3 would retry forever
+    client.lambda_.invoke("media_uploaded", _s3_event(client, key.format(report_id=report_id), 10))
+    after = repo.get(report_id)
+    assert report_to_doc(after) == before
+    assert [m.uploaded for m in after.media] == [False]
+    assert repo.get("01JD0000000000000000000000") is None
 
 
 def test_a_retried_request_with_the_same_idempotency_key_gets_the_same_slot(client, tokens, report_id):

@@ -70,11 +70,12 @@ def test_a_submission_answers_201_with_the_report_and_its_private_fields_for_the
     assert [e["type"] for e in report["timeline"]] == ["received"]
     assert report["timeline"][0]["text"] == "Hệ thống đã tiếp nhận phản ánh."
     assert report["media"] == [] and report["unit"] is None and report["overdue"] is False
-    # the reporter sees their personal data (phone normalised) and the private fields
+    # the reporter sees their personal data (phone normalised) and the private fields; the e-mail is the
+    # token's verified one, never the body's (issue 12: the body cannot redirect official e-mail)
     assert report["reporter"] == {
         "name": "Trần Thị Hoa",
         "phone": "0912345678",
-        "email": "hoa.tran@example.vn",
+        "email": "an.nguyen@example.vn",
     }
     assert report["is_test"] is False and report["hidden"] is None and report["routing"] is None
     assert [h["type"] for h in report["history"]] == ["received"]

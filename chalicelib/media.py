@@ -57,3 +57,22 @@ def read_url(key: str) -> str:
             "get_object", Params={"Bucket": settings().media_bucket, "Key": key}, ExpiresIn=READ_TTL_SECONDS
         )
     )
+
+
+def delete_report_media(report_id: str) -> int:
+    """Delete every object of a (test) report, every version of it (the bucket is versioned: a plain delete
+    would only hide them); returns how many versions went. Objects are listed by the report's own prefix."""
+    s3 = client("s3")
+    bucket = settings().media_bucket
+    deleted = 0
+    for page in s3.get_paginator("list_object_versions").paginate(
+        Bucket=bucket, Prefix=f"reports/{report_id}/"
+    ):
+        versions = [
+            {"Key": v["Key"], "VersionId": v["VersionId"]}
+            for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
+        ]
+        for i in range(0, len(versions), 1000):
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": versions[i : i + 1000], "Quiet": True})
+            deleted += len(versions[i : i + 1000])
+    return deleted

@@ -773,7 +773,11 @@ def merge_template(stage: str, chalice_template: dict[str, Any]) -> dict[str, An
                 "GatewayResponses": _gateway_responses(),
             }
         }
+    from infra import least_privilege  # one role per function, TLS-only bucket, MFA, WAF, access logs
+
+    extra_parameters = least_privilege.apply(stage, resources, chalice_functions, auth, api_stage)
     names[SIGNUP_FUNCTION] = f"{prefix(stage)}-citizen_signup"
+    names[least_privilege.STAFF_MFA_FUNCTION] = least_privilege.staff_mfa_name(stage)
     resources.update(_alarms(stage, names, api_stage))
 
     outputs = {
@@ -788,7 +792,7 @@ def merge_template(stage: str, chalice_template: dict[str, Any]) -> dict[str, An
     return {
         "Description": f"Phản ánh hiện trường (field reports), stage {stage}: API, event handlers and their data.",
         "Metadata": _metadata(),
-        "Parameters": _parameters(),
+        "Parameters": {**_parameters(), **extra_parameters},
         "Resources": resources,
         "Outputs": outputs,
     }

@@ -185,8 +185,6 @@ def _roles(stage: str, resources: dict[str, Any], chalice_functions: dict[str, A
         handler = tpl.handler_name(resource)
         props = resources[logical_id]["Properties"]
         env = dict(props["Environment"]["Variables"])
-        for name in tpl.webhook_secrets(stage):
-            env.pop(name, None)
         if handler in NEEDS:
             policy = tpl._policy(statements(stage, handler, f"{logical_id}Logs"))
             if "secrets" in NEEDS[handler]["caps"]:

@@ -527,8 +527,8 @@ def _app_statements(stage: str, log_groups: list[str]) -> list[dict[str, Any]]:
 
 
 def webhook_secrets(stage: str, units: dict[str, Any] | None = None) -> dict[str, str]:
-    """Each unit's webhook signing secret (units.json names the variable) from one Secrets Manager secret
-    `fieldreport-STAGE/webhooks` (a JSON object keyed by variable name), resolved when the stack deploys."""
+    """The units' webhook secret names (units.json names the variable). No longer put into any environment:
+    the signing functions read `/fieldreport-STAGE/webhooks/<name>` from SSM at use (infra/least_privilege.py)."""
     if units is None:
         units = json.loads((ROOT / "chalicelib" / "data" / "units.json").read_text(encoding="utf-8"))
     names = sorted(
@@ -564,7 +564,6 @@ def _environment(stage: str) -> dict[str, Any]:
     key_of = {name: key for key, name in names.items()}
     for logical_id, spec in definitions(names).items():
         env[variables[key_of[spec["TableName"]]]] = _ref(logical_id)
-    env.update(webhook_secrets(stage))
     return env
 
 

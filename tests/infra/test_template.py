@@ -406,19 +406,14 @@ def test_every_function_has_error_and_throttle_alarms_and_the_queue_and_overdue_
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": tpl.ALARM_TOPIC}]
 
 
-def test_a_units_webhook_secret_comes_from_secrets_manager_when_the_stack_deploys():
-    units = {
-        "units": [
-            {
-                "code": "03127",
-                "webhook": {"url": "https://x.example.vn/hook", "secret_env": "WEBHOOK_SECRET_03127"},
-            },
-            {"code": "03151", "webhook": None},
-        ]
-    }
-    assert tpl.webhook_secrets("prod", units) == {
-        "WEBHOOK_SECRET_03127": "{{resolve:secretsmanager:fieldreport-prod/webhooks:SecretString:WEBHOOK_SECRET_03127}}"
-    }
+def test_a_units_webhook_secret_is_never_resolved_into_an_environment(merged):
+    """units.json names the secret; the signing function reads it from SSM at use (tests/infra/
+    test_least_privilege.py), so no deployment ever copies it into a function's configuration."""
+    names = set(tpl.webhook_secrets("prod"))
+    for fn in _of_type(merged, "AWS::Serverless::Function").values():
+        env = fn["Properties"]["Environment"]["Variables"]
+        assert not names & set(env)
+        assert "resolve:secretsmanager" not in json.dumps(env)
 
 
 def test_the_app_role_covers_every_aws_service_the_code_calls(merged):

@@ -339,8 +339,8 @@ def working_calendar() -> Response:
 
 @app.route("/v1/deliveries", methods=["GET"], authorizer=jwt_auth)
 def list_deliveries() -> Response:
-    """The IOC's list of deliveries to units that failed (after the stream's retries they stay here)."""
-    from chalicelib.services.forwarding import failed_deliveries
+    """The IOC's list of what is still owed, every kind: being retried (`failed`) or `given_up`."""
+    from chalicelib.services.deliveries import listing
 
     request = app.current_request
     caller = http.principal_from_request(request)
@@ -348,13 +348,34 @@ def list_deliveries() -> Response:
     params = request.query_params
 
     def _failed(v: str) -> str:
-        if v != "failed":
+        if v not in ("failed", "given_up"):
             raise ValueError(v)
         return v
 
-    http.parse_query(params, "status", _failed, "'failed'")
-    page = failed_deliveries(http.parse_limit(params), (params or {}).get("cursor"))
+    status = http.parse_query(params, "status", _failed, "'failed' hoặc 'given_up'") or "failed"
+    page = listing(status, http.parse_limit(params), (params or {}).get("cursor"))
     return http.json_response(page)
+
+
+@app.route("/v1/deliveries/{delivery_id}/resend", methods=["POST"], authorizer=jwt_auth)
+def resend_delivery(delivery_id: str) -> Response:
+    """The IOC sends one failed or given-up delivery again now (issue 12); 200 with how it stands."""
+    from chalicelib.services.deliveries import resend
+
+    caller = http.principal_from_request(app.current_request)
+    http.require_role(caller, "ioc")
+    return _once(f"resend:{caller.sub}:{delivery_id}", lambda: (200, resend(delivery_id, clock())))
+
+
+# Every 5 minutes: reports the stream did not route, and failed deliveries whose next attempt has come.
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def reconcile(event: Any) -> dict[str, Any]:
+    """Nothing accepted stays stuck unseen (issue 12): see chalicelib/services/reconcile.py."""
+    from chalicelib.services.reconcile import reconcile as run_reconcile
+
+    result = run_reconcile(_scheduled_now(event))
+    metrics.add_metric(name="UnroutableReports", unit=MetricUnit.Count, value=result["unroutable"])
+    return result
 
 
 # ---------------------------------------------------------------- handling workflow (issue 5)

@@ -42,8 +42,25 @@ def secret(name: str) -> str | None:
 
     Read at the moment of use, not cached, so a rotated secret is picked up by the next delivery.
     None when unset or empty. (issue 4)
+
+    Deployed, the value is never in the environment (issue 12): the function that signs reads the SecureString
+    parameter `<SECRETS_PARAMETER_PATH><name>` from SSM Parameter Store. The local stack and tests may still
+    set the variable itself.
     """
-    return os.environ.get(name) or None
+    value = os.environ.get(name)
+    if value:
+        return value
+    path = os.environ.get("SECRETS_PARAMETER_PATH")
+    if not path:
+        return None
+    from chalicelib.aws import client
+
+    ssm = client("ssm")
+    try:
+        found = ssm.get_parameter(Name=f"{path}{name}", WithDecryption=True)
+    except ssm.exceptions.ParameterNotFound:
+        return None
+    return str(found["Parameter"].get("Value") or "") or None
 
 
 @cache

@@ -103,14 +103,19 @@ def delete_objects(keys: list[str]) -> None:
 
 
 def delete_report_media(report_id: str) -> int:
-    """Every object of a report, originals and derived images alike (a deleted test report leaves nothing).
-    Returns how many objects were deleted."""
+    """Every object of a (test) report, originals and derived images alike, every version of each (the bucket
+    is versioned: a plain delete would only hide them). Returns how many versions went."""
     from chalicelib.domain.media import report_prefixes
 
     s3 = client("s3")
-    keys: list[str] = []
+    bucket = settings().media_bucket
+    versions: list[dict[str, str]] = []
     for prefix in report_prefixes(report_id):
-        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=settings().media_bucket, Prefix=prefix)
-        keys += [obj["Key"] for page in pages for obj in page.get("Contents", [])]
-    delete_objects(keys)
-    return len(keys)
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
+            versions += [
+                {"Key": v["Key"], "VersionId": v["VersionId"]}
+                for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
+            ]
+    for i in range(0, len(versions), 1000):  # DeleteObjects takes at most 1,000 keys
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": versions[i : i + 1000], "Quiet": True})
+    return len(versions)

@@ -535,8 +535,8 @@ def _app_statements(stage: str, log_groups: list[str]) -> list[dict[str, Any]]:
 
 
 def webhook_secrets(stage: str, units: dict[str, Any] | None = None) -> dict[str, str]:
-    """Each unit's webhook signing secret (units.json names the variable) from one Secrets Manager secret
-    `fieldreport-STAGE/webhooks` (a JSON object keyed by variable name), resolved when the stack deploys."""
+    """The units' webhook secret names (units.json names the variable). No longer put into any environment:
+    the signing functions read `/fieldreport-STAGE/webhooks/<name>` from SSM at use (infra/least_privilege.py)."""
     if units is None:
         units = json.loads((ROOT / "chalicelib" / "data" / "units.json").read_text(encoding="utf-8"))
     names = sorted(
@@ -572,7 +572,6 @@ def _environment(stage: str) -> dict[str, Any]:
     key_of = {name: key for key, name in names.items()}
     for logical_id, spec in definitions(names).items():
         env[variables[key_of[spec["TableName"]]]] = _ref(logical_id)
-    env.update(webhook_secrets(stage))
     return env
 
 
@@ -796,7 +795,11 @@ def merge_template(stage: str, chalice_template: dict[str, Any]) -> dict[str, An
                 "GatewayResponses": _gateway_responses(),
             }
         }
+    from infra import least_privilege  # one role per function, TLS-only bucket, MFA, WAF, access logs
+
+    extra_parameters = least_privilege.apply(stage, resources, chalice_functions, auth, api_stage)
     names[SIGNUP_FUNCTION] = f"{prefix(stage)}-citizen_signup"
+    names[least_privilege.STAFF_MFA_FUNCTION] = least_privilege.staff_mfa_name(stage)
     resources.update(_alarms(stage, names, api_stage))
 
     outputs = {
@@ -811,7 +814,7 @@ def merge_template(stage: str, chalice_template: dict[str, Any]) -> dict[str, An
     return {
         "Description": f"Phản ánh hiện trường (field reports), stage {stage}: API, event handlers and their data.",
         "Metadata": _metadata(),
-        "Parameters": _parameters(),
+        "Parameters": {**_parameters(), **extra_parameters},
         "Resources": resources,
         "Outputs": outputs,
     }

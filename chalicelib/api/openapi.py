@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from chalicelib.api import action_schemas, deliveries, open311_schemas, schemas, stats_schemas
+from chalicelib.api import action_schemas, deliveries, delivery_ops, open311_schemas, schemas, stats_schemas
 
 REF = "#/components/schemas/{model}"
 
@@ -58,7 +58,7 @@ EXTRA_OPERATIONS: list[Operation] = [
     (
         "get",
         "/v1/deliveries",
-        "Các lần chuyển phản ánh đến đơn vị bị lỗi (IOC)",
+        "Các lần gửi tin bị lỗi, mọi loại, đang thử lại (status=failed) hoặc đã bỏ cuộc (status=given_up) (IOC)",
         None,
         {200: deliveries.DeliveryList},
         True,
@@ -114,6 +114,8 @@ EXTRA_OPERATIONS: list[Operation] = [
     # Open311 GeoReport v2 (issue 14): the IOC's client keys; the /open311/v2 paths are added in document()
     *open311_schemas.OPERATIONS,
 ]
+
+EXTRA_OPERATIONS += delivery_ops.OPERATIONS  # what is still owed: the IOC's resend (issue 12)
 
 
 def _all_models() -> list[type[BaseModel]]:

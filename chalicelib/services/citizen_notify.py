@@ -119,31 +119,62 @@ def _send(to: list[str], subject: str, text: str, html: str | None) -> object:
     return send_email(to, subject, text, html)
 
 
+KIND = "citizen"  # this effect's kind in the list of what is still owed (services/deliveries.py)
+
+
+def tell(notice: CitizenNotice, send: Sender, now: datetime) -> bool:
+    """E-mail one notice, once: claim, send, record. A failure releases the claim, is scheduled for another
+    attempt (store/retries.py) and raises. False when it was sent already (or is being sent)."""
+    from chalicelib.store import once, retries
+
+    pk, sk = notice.ledger_key
+    if not once.claim(pk, sk, now):
+        return False
+    email = notice.report.reporter.email
+    assert email is not None
+    try:
+        subject, text, html = compose(notice)
+        send([email], subject, text, html)
+    except Exception as exc:
+        once.release(pk, sk, now)
+        retries.schedule(pk, sk, KIND, now, _error_name(exc))
+        logger.exception(
+            "citizen e-mail failed", extra={"report_id": notice.report.id, "entry": notice.index}
+        )
+        raise
+    once.done(pk, sk, now)
+    logger.info("citizen told", extra={"report_id": notice.report.id, "entry": notice.entry.type})
+    return True
+
+
+def _error_name(exc: BaseException) -> str:
+    code = getattr(exc, "response", {}).get("Error", {}).get("Code") if hasattr(exc, "response") else None
+    return f"ClientError:{code}" if code else type(exc).__name__
+
+
 def notify_reporter(
     change: ReportChange,
     send: Sender = _send,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> None:
     """Stream consumer: e-mail the reporter each news of their report, once per history entry."""
-    notices = notices_for(change)
-    if not notices:
-        return
-    from chalicelib.store import once
+    for notice in notices_for(change):
+        tell(notice, send, clock())
 
-    for notice in notices:
-        pk, sk = notice.ledger_key
-        if not once.claim(pk, sk, clock()):
-            continue
-        email = notice.report.reporter.email
-        assert email is not None
-        try:
-            subject, text, html = compose(notice)
-            send([email], subject, text, html)
-        except Exception:
-            once.release(pk, sk, clock())
-            logger.exception(
-                "citizen e-mail failed", extra={"report_id": notice.report.id, "entry": notice.index}
-            )
-            raise
-        once.done(pk, sk, clock())
-        logger.info("citizen told", extra={"report_id": notice.report.id, "entry": notice.entry.type})
+
+def retry_owed(owed: Any, now: datetime, send: Sender = _send) -> bool:
+    """The reconciler's retry of one citizen e-mail (services/deliveries.py), rebuilt from the report's
+    history entry; given up if the report or the reporter's e-mail is gone."""
+    from chalicelib.store import retries
+    from chalicelib.store.reports import ReportRepository
+
+    report_id = owed.pk.removeprefix("citizen#")
+    index = int(owed.sk.removeprefix("entry#") or -1)
+    report = ReportRepository().get(report_id)
+    if report is None or not report.reporter.email or not 0 <= index < len(report.history):
+        retries.give_up(owed.pk, owed.sk, KIND, now, "Superseded")
+        return False
+    try:
+        return tell(CitizenNotice(report, index, report.history[index]), send, now)
+    except Exception:
+        return False  # recorded and scheduled by `tell`

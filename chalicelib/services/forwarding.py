@@ -25,13 +25,14 @@ from chalicelib.domain.report import Report, Status, vn_time
 from chalicelib.domain.units import CategoryCatalog, Unit, UnitRegistry
 from chalicelib.notify import senders
 from chalicelib.services.stream import ReportChange
-from chalicelib.store.deliveries import Delivery, DeliveryLedger, DeliveryPage
+from chalicelib.store.deliveries import Delivery, DeliveryLedger
 
 logger = Logger(service="fieldreport", child=True)
 
 SUBJECT = "[PAHT] Phản ánh mới cần xử lý — hạn {due} — {category}"
 EVENT_ASSIGNED = "report.assigned"
 IMPORTED = "imported"  # history entry type of a report imported from the old system
+KIND = "forward"  # this effect's kind in the list of what is still owed (services/deliveries.py)
 
 
 def _now() -> datetime:
@@ -101,12 +102,22 @@ def forward_to_unit(
 
 
 def forward(
-    report: Report, unit: Unit, now: datetime, ledger: DeliveryLedger, previous_unit: str | None = None
+    report: Report,
+    unit: Unit,
+    now: datetime,
+    ledger: DeliveryLedger,
+    previous_unit: str | None = None,
+    only: str | None = None,
 ) -> list[Outcome]:
-    """Deliver `report` to `unit` on every channel not delivered yet for this assignment."""
+    """Deliver `report` to `unit` on every channel not delivered yet for this assignment (or on `only`).
+    A failed channel is recorded and scheduled for another attempt (store/retries.py)."""
+    from chalicelib.store import retries
+
     assigned_at = report.assigned_at or report.received_at
     outcomes: list[Outcome] = []
     for channel in senders.channels(unit):
+        if only is not None and channel != only:
+            continue
         delivery = ledger.claim(report.id, unit.code, assigned_at, channel, now)
         if delivery is None:
             outcomes.append(Outcome(channel, "skipped"))
@@ -123,6 +134,7 @@ def forward(
         except Exception as exc:  # any failure of a channel is recorded and retried, whatever its kind
             error = error_name(exc)
             ledger.mark_failed(delivery, now, error)
+            retries.schedule(*ledger.key(delivery), KIND, now, error)
             logger.warning("delivery failed", extra={**log_keys, "error_type": error})
             outcomes.append(Outcome(channel, "failed", error))
             continue
@@ -257,31 +269,34 @@ def build_parcel(
 # --------------------------------------------------------------------------------------------- the IOC's view
 
 
-def failed_deliveries(limit: int, cursor: str | None, ledger: DeliveryLedger | None = None) -> dict[str, Any]:
-    """GET /v1/deliveries?status=failed: what could not be delivered, most recent first (no personal data)."""
-    page: DeliveryPage = (ledger or DeliveryLedger()).failed(limit, cursor)
-    registry = UnitRegistry.default()
+def failed_deliveries(limit: int, cursor: str | None) -> dict[str, Any]:
+    """GET /v1/deliveries?status=failed: what is still owed, every kind (services/deliveries.py)."""
+    from chalicelib.services.deliveries import listing
 
-    def row(d: Delivery) -> dict[str, Any]:
-        unit = registry.get(d.unit_code)
-        return {
-            "report_id": d.report_id,
-            "unit": {"code": d.unit_code, "name": unit.name if unit else d.unit_code},
-            "channel": d.channel,
-            "status": d.status,
-            "attempts": d.attempts,
-            "last_error": d.last_error,
-            "assigned_at": vn_time(_instant(d.assigned_at)),
-            "updated_at": vn_time(d.updated_at),
-        }
-
-    return {"items": [row(d) for d in page.items], "next_cursor": page.next_cursor}
+    return listing("failed", limit, cursor)
 
 
-def _instant(text: str) -> datetime | None:
+def retry_owed(owed: Any, now: datetime) -> bool:
+    """The reconciler's retry of one failed delivery to a unit (services/deliveries.py): sent once through
+    the same claim as the first attempt; given up if the report has meanwhile gone to another unit or
+    another assignment (that one has its own delivery)."""
     from chalicelib.domain.report import parse_instant
+    from chalicelib.store import retries
+    from chalicelib.store.reports import ReportRepository
 
-    try:
-        return parse_instant(text)
-    except ValueError:
-        return None
+    data = owed.data
+    report = ReportRepository().get(str(data.get("report_id", "")))
+    unit = UnitRegistry.default().get(str(data.get("unit_code", "")))
+    current = (
+        report is not None
+        and unit is not None
+        and report.unit_code == unit.code
+        and report.assigned_at is not None
+        and report.assigned_at == parse_instant(str(data.get("assigned_at")))
+    )
+    if not current:
+        retries.give_up(owed.pk, owed.sk, KIND, now, "Superseded")
+        return False
+    assert report is not None and unit is not None
+    outcomes = forward(report, unit, now, DeliveryLedger(), only=str(data.get("channel")))
+    return any(o.status == "sent" for o in outcomes)

@@ -85,10 +85,12 @@ class HandlingService:
         report = self._visible(report_id, caller)
         workflow.check_deletable(report, actor_of(caller))
         self.repo.delete(report)
+        # A test report leaves nothing behind: its photos (every version) and its ledger records.
         from chalicelib.media import delete_report_media
+        from chalicelib.store.cleanup import delete_report_records
 
-        # After the report: a failure here leaves unreachable objects, never a report without its photos.
         delete_report_media(report.id)
+        delete_report_records(report.id)
 
     # --- the work queue ---
 

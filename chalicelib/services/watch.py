@@ -226,7 +226,21 @@ class DeadlineWatch:
             work.append(item)
             if any(n.kind == BREACH for n in item.due):
                 result.overdue_reports += 1
+        self._process(work, now, result)
+        logger.info("deadline sweep", extra=result.as_dict())
+        return result
 
+    def retry_report(self, report_id: str, now: datetime) -> SweepResult:
+        """The reconciler's retry of a report's failed notices (services/deliveries.py): the sweep's own
+        claim-send-record for this one report, so a notice the sweep sends meanwhile is not sent twice."""
+        result = SweepResult(at=utc_text(now))
+        item = self._claim(report_id, now)
+        if item is not None:
+            result.items_read = 1
+            self._process([item], now, result)
+        return result
+
+    def _process(self, work: list[_Work], now: datetime, result: SweepResult) -> None:
         notified: set[str] = set()
         by_unit: dict[str, list[_Delivery]] = defaultdict(list)
         to_ioc: list[_Delivery] = []
@@ -253,8 +267,6 @@ class DeadlineWatch:
             breaches = [n for n in item.due if n.kind == BREACH]
             self._save(item.report, now, breaches, delivered)
         result.reports_notified = len(notified)
-        logger.info("deadline sweep", extra=result.as_dict())
-        return result
 
     @staticmethod
     def _audiences(notice: Notice) -> tuple[str, ...]:
@@ -311,8 +323,11 @@ class DeadlineWatch:
                 extra={"unit": unit_code or IOC, "error": error, "notices": len(deliveries)},
             )
             result.failures += 1
+            from chalicelib.store import retries
+
             for d in deliveries:
                 self.ledger.mark_failed(d.key, now, d.data, error)
+                retries.schedule(*d.key, NOTICE_KIND, now, error)
             return
         result.emails_sent += 1
         for d in deliveries:
@@ -509,6 +524,15 @@ class DeadlineWatch:
         to = list(unit.emails) or list(self.recipients.ioc_escalation)
         to += [a for a in self.recipients.digest_cc if a not in to]
         return to, subject, text, html
+
+
+NOTICE_KIND = "notice"  # this effect's kind in the list of what is still owed (services/deliveries.py)
+
+
+def retry_owed(owed: Any, now: datetime) -> bool:
+    """The reconciler's retry of a failed deadline notice: the report's due notices, claimed and sent."""
+    report_id = str(owed.data.get("report_id") or owed.pk.removeprefix("notice#"))
+    return DeadlineWatch().retry_report(report_id, now).emails_sent > 0
 
 
 def run_sweep(now: datetime) -> SweepResult:

@@ -116,6 +116,11 @@ class DeliveryLedger:
         )
         return None if item is None else _from_item(item)
 
+    @staticmethod
+    def key(delivery: Delivery) -> tuple[str, str]:
+        """The delivery's ledger key (pk, sk)."""
+        return _pk(delivery.report_id), _sk(delivery.unit_code, delivery.assigned_at, delivery.channel)
+
     def mark_sent(self, delivery: Delivery, now: datetime, reference: str | None = None) -> None:
         """The channel accepted it; it leaves the IOC's list of failed deliveries."""
         data = self._data(delivery, reference=reference)

@@ -121,6 +121,8 @@ class LedgerItem(Model):
     data = JSONAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
     expires_at = NumberAttribute(null=True)
+    # A failed effect's retry schedule (chalicelib/store/retries.py): kind, first failure, next attempt.
+    retry = JSONAttribute(null=True)
 
     gsi1 = LedgerIndex()
 

@@ -107,8 +107,17 @@ class NoticeLedger:
 
     def undelivered(self, limit: int = 100) -> list[dict[str, Any]]:
         """Deliveries claimed or failed and not yet sent, oldest first (for the IOC; one Query)."""
+        from chalicelib.store import retries
+
         out = []
-        for item in LedgerItem.gsi1.query(UNDELIVERED_PARTITION, limit=limit):
+        # Claimed ones wait here; failed ones are on the list of what is still owed, with every other kind.
+        claimed = list(LedgerItem.gsi1.query(UNDELIVERED_PARTITION, limit=limit))
+        owed = [
+            i
+            for i in LedgerItem.gsi1.query(retries.PENDING, limit=limit)
+            if i.pk.startswith(("notice#", "digest#"))
+        ]
+        for item in claimed + owed:
             out.append(
                 {
                     "pk": item.pk,

@@ -89,7 +89,13 @@ def done(pk: str, sk: str, now: datetime | None = None) -> None:
     """The effect happened: nobody claims it again."""
     bind()
     LedgerItem(pk=pk, sk=sk).update(
-        actions=[LedgerItem.status.set(DONE), LedgerItem.updated_at.set(utc_text(_now(now)))]
+        actions=[
+            LedgerItem.status.set(DONE),
+            LedgerItem.updated_at.set(utc_text(_now(now))),
+            # Off the list of what is still owed (store/retries.py), if it was there.
+            LedgerItem.gsi1pk.remove(),
+            LedgerItem.gsi1sk.remove(),
+        ]
     )
 
 

@@ -20,6 +20,9 @@ from chalicelib.store.models import LedgerItem, ReportItem, bind
 
 PUBLIC_PARTITION = "PUB"
 SWEEP_PARTITION = "OPEN"
+# Reports received and not routed yet sit in the same sparse index under their own partition, by receipt:
+# the reconciler (services/reconcile.py) finds those the stream did not route with one Query, no Scan.
+UNROUTED_PARTITION = "UNROUTED"
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,8 @@ def to_item(report: Report) -> ReportItem:
         sweep_pk=SWEEP_PARTITION if check_at else None,
         sweep_sk=f"{utc_text(check_at)}#{report.id}" if check_at else None,
     )
+    if report.status == "received" and report.unit_code is None:
+        item.sweep_pk, item.sweep_sk = UNROUTED_PARTITION, _rcv_sk(report)
     return item
 
 
@@ -315,6 +320,16 @@ class ReportRepository:
             page_size=min(limit, 100) if limit else None,
         )
         yield from readable(from_item, rows)
+
+    def unrouted(self, received_before: datetime, limit: int) -> list[Report]:
+        """Reports still `received` without a unit, received before `received_before`, oldest first."""
+        items = ReportItem.sweep_index.query(
+            UNROUTED_PARTITION,
+            range_key_condition=ReportItem.sweep_sk < utc_text(received_before) + "#",
+            limit=limit,
+            page_size=limit,
+        )
+        return [from_item(item) for item in items]
 
 
 __all__ = ["Page", "PublicFilters", "ReportRepository", "UpdateError", "from_raw", "readable", "to_item"]

@@ -119,14 +119,18 @@ class DevStack:
         from infra.local.scheduler import scheduled_handlers
         from infra.local.stream_worker import StreamPump
 
-        # LATEST: what was restored was handled in an earlier run; only new changes are delivered.
+        # LATEST: the restore's own writes are not news; what the last run had not handled yet was saved
+        # with the data and is delivered first, with its original event ids (the consumers' once-only keys).
         self.pump = StreamPump(
             self.client,
             self.settings.reports_table,
             self._locked(app_module.handle_report_stream),
             self.settings.region,
             start="LATEST",
+            dead_letter=self._dead_letter,
         )
+        self.pump.requeue(self.snapshot.pending_stream)
+        self.outbox.write(self.snapshot.pending_outbox)
         self.schedules = scheduled_handlers(app_module.app)
         now = datetime.now(UTC)
         self.next_fire = {name: s.next_after(now) for name, s in self.schedules.items()}
@@ -144,6 +148,30 @@ class DevStack:
             flush=True,
         )
 
+    def commit(self) -> None:
+        """Save the data now, with the stream records not handled yet and the e-mails not yet in the outbox
+        folder (one file rename), then write those e-mails: a `kill -9` at any moment loses nothing that
+        was answered and writes no e-mail twice."""
+        with APP_LOCK:
+            messages = self.outbox.take()
+            try:
+                self.snapshot.save(self.pump.undelivered(), messages)
+            finally:
+                self.outbox.write(messages)
+
+    def _dead_letter(self, record: dict[str, Any], reason: str) -> None:
+        """The local dead-letter queue: a stream record given up on is kept (and listed by
+        GET /dev/dead-letter), as Lambda's OnFailure destination keeps it in SQS."""
+        entry = {"reason": reason, "at": datetime.now(UTC).isoformat(), "record": record}
+        with open(self.state / "dead-letter.jsonl", "a", encoding="utf-8") as f:
+            f.write(json.dumps(entry, default=str, ensure_ascii=False) + "\n")
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        path = self.state / "dead-letter.jsonl"
+        if not path.exists():
+            return []
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
     def _locked(self, handler: Any) -> Any:
         def call(event: dict[str, Any], context: Any) -> Any:
             with APP_LOCK:
@@ -159,6 +187,8 @@ class DevStack:
 
         from infra.gateway import body as gateway_body
 
+        stack = self
+
         class Handler(ChaliceRequestHandler):
             def _generic_handle(self) -> None:
                 with APP_LOCK:
@@ -173,6 +203,12 @@ class DevStack:
 
                     return lambda: answer_unserved(self)
                 raise AttributeError(name)
+
+            def _send_http_response(self, code: int, headers: Any, body: Any) -> None:
+                # Persist before answering: a client told 201 must find its report after any crash.
+                if self.command not in ("GET", "HEAD", "OPTIONS"):
+                    stack.commit()
+                super()._send_http_response(code, headers, body)
 
             def _send_error_response(self, error: Any) -> None:
                 # Answer API Gateway's own errors the way infra/ configures its Gateway Responses.
@@ -215,8 +251,7 @@ class DevStack:
 
         @app.route("/dev/outbox", methods=["GET"])
         def dev_outbox() -> Response:
-            with APP_LOCK:
-                stack.outbox.collect()
+            stack.commit()
             return Response(
                 body=json.dumps({"items": stack.outbox.items()}, ensure_ascii=False),
                 headers={"Content-Type": "application/json; charset=utf-8"},
@@ -238,6 +273,14 @@ class DevStack:
                 body=json.dumps(
                     {"handler": name, "at": at.isoformat(), "result": result}, default=str, ensure_ascii=False
                 ),
+                headers={"Content-Type": "application/json; charset=utf-8"},
+            )
+
+        @app.route("/dev/dead-letter", methods=["GET"])
+        def dev_dead_letter() -> Response:
+            """Stream records given up on (the local dead-letter queue), oldest first."""
+            return Response(
+                body=json.dumps({"items": stack.dead_letters()}, ensure_ascii=False, default=str),
                 headers={"Content-Type": "application/json; charset=utf-8"},
             )
 
@@ -265,7 +308,7 @@ class DevStack:
         # Let the effects (stream consumers, e-mails) settle before answering.
         with APP_LOCK:
             self.pump.pump()
-            self.outbox.collect()
+        self.commit()
         return result
 
     def _sync_media(self) -> None:
@@ -293,13 +336,16 @@ class DevStack:
             with APP_LOCK:
                 self.app_module.media_uploaded(event, FakeLambdaContext(function_name="media_uploaded"))
             self.media_seen.add(key)
+            self.commit()
 
     def _loop(self) -> None:
         last_snapshot = 0.0
         while not self.stop_event.is_set():
             try:
                 with APP_LOCK:
-                    self.pump.pump_once()
+                    handled = self.pump.pump_once()
+                if handled:
+                    self.commit()  # what the consumers wrote and sent, before anything else happens
                 self._sync_media()
                 now = datetime.now(UTC)
                 if self.run_schedules:
@@ -310,11 +356,8 @@ class DevStack:
                                 self.fire(name, when)
                             except Exception:
                                 log.exception("scheduled handler %s failed", name)
-                with APP_LOCK:
-                    self.outbox.collect()
                 if time.monotonic() - last_snapshot > 5:
-                    with APP_LOCK:
-                        self.snapshot.save()
+                    self.commit()
                     last_snapshot = time.monotonic()
             except Exception:
                 log.exception("local stack worker error")
@@ -325,8 +368,7 @@ class DevStack:
         try:
             with APP_LOCK:
                 self.pump.pump()
-                self.outbox.collect()
-                self.snapshot.save()
+            self.commit()
         finally:
             self.server.server.shutdown()
             self.moto.stop()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,13 +27,14 @@ class Outbox:
 
         return ses_backends[DEFAULT_ACCOUNT_ID][self.region]
 
-    def collect(self) -> int:
-        """Write messages SES accepted since the last call as .eml files; returns how many."""
+    def take(self) -> list[dict[str, str]]:
+        """Messages SES accepted since the last call, not yet written: [{"id", "raw"}]. The local stack puts
+        them into its snapshot before writing them, so that a crash never loses one nor writes one twice."""
         sent = self._backend().sent_messages
         new = sent[self._seen :]
         self._seen = len(sent)
-        existing = len(list(self.folder.glob("*.eml")))
-        for i, message in enumerate(new, start=existing + 1):
+        out = []
+        for message in new:
             raw = getattr(message, "raw_data", None)
             if raw is None:  # SES v1 send_email: rebuild a simple message
                 msg = email.message.EmailMessage()
@@ -40,9 +42,31 @@ class Outbox:
                 msg["Subject"] = message.subject
                 msg.set_content(message.body)
                 raw = msg.as_string()
+            out.append({"id": str(message.id), "raw": raw})
+        return out
+
+    def write(self, messages: list[dict[str, str]]) -> int:
+        """Write messages as .eml files, each once (a file per SES message id); returns how many were new."""
+        existing = list(self.folder.glob("*.eml"))
+        have = {p.stem.rsplit("Z-", 1)[-1] for p in existing}
+        count = len(existing)
+        written = 0
+        for message in messages:
+            safe = re.sub(r"[^A-Za-z0-9_.-]", "_", message["id"])
+            if safe in have:
+                continue
+            count += 1
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-            (self.folder / f"{i:06d}-{stamp}.eml").write_text(raw, encoding="utf-8")
-        return len(new)
+            tmp = self.folder / f".{safe}.tmp"
+            tmp.write_text(message["raw"], encoding="utf-8")
+            os.replace(tmp, self.folder / f"{count:06d}-{stamp}-{safe}.eml")
+            have.add(safe)
+            written += 1
+        return written
+
+    def collect(self) -> int:
+        """Write messages SES accepted since the last call as .eml files; returns how many."""
+        return self.write(self.take())
 
     def items(self) -> list[dict[str, Any]]:
         out = []

@@ -1,6 +1,10 @@
 """Keeps the local stack's data across restarts: moto holds everything in memory, so the tables and the
 media bucket are copied to the local state folder now and then and put back at start.
 
+The local API saves a snapshot before it answers any request that changes something, and the stream worker
+after each batch it handles: what was answered 201 survives a `kill -9`, with its idempotency record, and
+the stream records not handled yet are kept with it, so a restart routes what was still waiting.
+
 This is local tooling only: it reads whole tables with Scan, which no application path does.
 """
 
@@ -10,6 +14,9 @@ import json
 import os
 from pathlib import Path
 from typing import Any
+
+STREAM_KEY = "_stream"  # not a table name: table names are "fieldreport-..."
+OUTBOX_KEY = "_outbox"
 
 
 class Snapshot:
@@ -22,9 +29,16 @@ class Snapshot:
         self.bucket = bucket
         self.media_dir = folder / "media"
         self._last: str | None = None
+        self.pending_stream: list[dict[str, Any]] = []
+        self.pending_outbox: list[dict[str, str]] = []
 
-    def save(self) -> bool:
-        data: dict[str, list[dict[str, Any]]] = {}
+    def save(
+        self, stream: list[dict[str, Any]] | None = None, outbox: list[dict[str, str]] | None = None
+    ) -> bool:
+        """Write the tables (and media) now. `stream`: stream records not handled yet; `outbox`: e-mails sent
+        but not yet in the outbox folder. They are kept in the same file as the tables, so one rename commits
+        the data together with what is still owed to it: a restart delivers and writes them."""
+        data: dict[str, Any] = {STREAM_KEY: stream or [], OUTBOX_KEY: outbox or []}
         for table in self.tables:
             items: list[dict[str, Any]] = []
             kwargs: dict[str, Any] = {"TableName": table}
@@ -57,11 +71,14 @@ class Snapshot:
             (self.media_dir / key).unlink(missing_ok=True)
 
     def restore(self) -> int:
-        """Put saved items and media back; returns the number of items restored."""
+        """Put saved items and media back; returns the number of items restored. The stream records and
+        e-mails the snapshot still owed are left in `pending_stream` and `pending_outbox`."""
         path = self.folder / "tables.json"
         count = 0
         if path.exists():
             data = json.loads(path.read_text())
+            self.pending_stream = list(data.get(STREAM_KEY, []))
+            self.pending_outbox = list(data.get(OUTBOX_KEY, []))
             for table, items in data.items():
                 if table not in self.tables:
                     continue

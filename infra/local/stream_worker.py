@@ -9,13 +9,11 @@ Lambda does after its retries; whatever it failed to do stays recorded as failed
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 log = logging.getLogger("devstack.stream")
@@ -53,6 +51,16 @@ def lambda_record(record: dict[str, Any], stream_arn: str, region: str) -> dict[
 
 
 class StreamPump:
+    """Reads the stream the way a Lambda event source mapping does, and survives what moto does to it.
+
+    moto replaces a table by a deep copy of itself when a TransactWriteItems is refused (a citizen's 21st
+    report of the day): a shard iterator taken on the old copy then never returns another record. So the
+    pump never keeps an iterator: it remembers the last sequence number it read in each shard and takes a
+    fresh iterator after it on every poll (and re-reads the table's stream ARN, should the table be
+    recreated). `start="LATEST"` skips what the stream already holds (a restored snapshot's own writes);
+    records read but not yet handled are `undelivered()` and can be `requeue`d after a restart.
+    """
+
     def __init__(
         self,
         client_factory: Callable[[str], Any],
@@ -61,8 +69,8 @@ class StreamPump:
         region: str,
         batch_size: int = 25,
         max_attempts: int = 3,
-        position_file: Path | None = None,
         start: str = "TRIM_HORIZON",
+        dead_letter: Callable[[dict[str, Any], str], None] | None = None,
     ) -> None:
         self.ddb = client_factory("dynamodb")
         self.streams = client_factory("dynamodbstreams")
@@ -71,89 +79,109 @@ class StreamPump:
         self.region = region
         self.batch_size = batch_size
         self.max_attempts = max_attempts
-        self.position_file = position_file
-        self.start = start
-        self.stream_arn = self.ddb.describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
-        self._iterators: dict[str, str | None] = {}
-        self._pending: list[dict[str, Any]] = []
+        self.dead_letter = dead_letter
+        self.stream_arn = self._current_stream_arn()
+        # shard id -> last sequence number read (not necessarily handled yet: those wait in _pending).
+        self._read: dict[str, str] = {}
+        self._pending: list[tuple[str, dict[str, Any]]] = []
         self._attempts: dict[str, int] = {}
         self.delivered = 0
         self.given_up: list[str] = []
+        if start == "LATEST":
+            self._fetch()  # read and drop what is already there
+            self._pending = []
 
-    def _load_positions(self) -> dict[str, str]:
-        if self.position_file and self.position_file.exists():
-            saved = json.loads(self.position_file.read_text())
-            if saved.get("stream_arn") == self.stream_arn:
-                return dict(saved.get("shards", {}))
-        return {}
+    def _current_stream_arn(self) -> str:
+        return str(self.ddb.describe_table(TableName=self.table_name)["Table"]["LatestStreamArn"])
 
-    def _save_position(self, shard_id: str, sequence: str) -> None:
-        if not self.position_file:
-            return
-        saved = {"stream_arn": self.stream_arn, "shards": self._load_positions()}
-        saved["shards"][shard_id] = sequence
-        self.position_file.write_text(json.dumps(saved))
-
-    def _shard_iterators(self) -> None:
-        shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
-        positions = self._load_positions()
-        for shard in shards:
-            sid = shard["ShardId"]
-            if sid in self._iterators:
-                continue
-            if sid in positions:
-                it = self.streams.get_shard_iterator(
-                    StreamArn=self.stream_arn,
-                    ShardId=sid,
-                    ShardIteratorType="AFTER_SEQUENCE_NUMBER",
-                    SequenceNumber=positions[sid],
-                )
-            else:
-                it = self.streams.get_shard_iterator(
-                    StreamArn=self.stream_arn, ShardId=sid, ShardIteratorType=self.start
-                )
-            self._iterators[sid] = it["ShardIterator"]
+    def _iterator(self, shard_id: str) -> str:
+        last = self._read.get(shard_id)
+        if last is None:
+            it = self.streams.get_shard_iterator(
+                StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+            )
+        else:
+            it = self.streams.get_shard_iterator(
+                StreamArn=self.stream_arn,
+                ShardId=shard_id,
+                ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+                SequenceNumber=last,
+            )
+        return str(it["ShardIterator"])
 
     def _fetch(self) -> list[tuple[str, dict[str, Any]]]:
-        self._shard_iterators()
+        arn = self._current_stream_arn()
+        if arn != self.stream_arn:  # a new table: its stream starts afresh
+            log.warning("reports table has a new stream %s; following it", arn)
+            self.stream_arn, self._read = arn, {}
+        shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
         out: list[tuple[str, dict[str, Any]]] = []
-        for sid, iterator in list(self._iterators.items()):
-            if iterator is None:
-                continue
-            resp = self.streams.get_records(ShardIterator=iterator, Limit=1000)
-            self._iterators[sid] = resp.get("NextShardIterator")
-            out.extend((sid, r) for r in resp.get("Records", []))
+        for shard in shards:
+            sid = shard["ShardId"]
+            iterator: str | None = self._iterator(sid)
+            while iterator:
+                resp = self.streams.get_records(ShardIterator=iterator, Limit=1000)
+                records = resp.get("Records", [])
+                if not records:
+                    break
+                out.extend((sid, r) for r in records)
+                self._read[sid] = records[-1]["dynamodb"]["SequenceNumber"]
+                iterator = resp.get("NextShardIterator")
+        self._pending.extend(out)
         return out
+
+    def undelivered(self) -> list[dict[str, Any]]:
+        """Every record in the stream not handled yet, in Lambda's shape (JSON-ready): what a snapshot keeps
+        so that a restart delivers them, with their own event ids (the consumers' once-only keys)."""
+        self._fetch()
+        return [lambda_record(r, self.stream_arn, self.region) for _, r in self._pending]
+
+    def requeue(self, records: list[dict[str, Any]]) -> None:
+        """Records saved by `undelivered()` before a restart: delivered first, before anything newer."""
+        # Their sequence numbers belong to the old stream and may equal new ones: the batch's failure report
+        # names records by sequence number, so the restored ones get numbers no live record has.
+        restored = []
+        for r in records:
+            data = {**r["dynamodb"], "SequenceNumber": f"R{r['dynamodb']['SequenceNumber']}"}
+            restored.append(("restored", {**r, "dynamodb": data}))
+        self._pending = restored + self._pending
 
     def _deliver(self, batch: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
         """Invoke the handler once; returns the records to retry (from the first failure on)."""
         event = {"Records": [lambda_record(r, self.stream_arn, self.region) for _, r in batch]}
-        result = self.handler(event, FakeLambdaContext()) or {}
+        try:
+            result = self.handler(event, FakeLambdaContext()) or {}
+        except Exception:  # the whole invocation failed: Lambda retries the whole batch
+            log.exception("stream handler failed")
+            return batch
         failures = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         if not failures:
             return []
-        first = next(i for i, (_, r) in enumerate(batch) if r["dynamodb"]["SequenceNumber"] in failures)
+        first = next((i for i, (_, r) in enumerate(batch) if r["dynamodb"]["SequenceNumber"] in failures), 0)
         return batch[first:]
+
+    def _give_up(self, record: dict[str, Any]) -> None:
+        """Lambda's OnFailure destination: the record goes to the dead-letter queue, never silently away."""
+        seq = record["dynamodb"]["SequenceNumber"]
+        log.warning("stream record %s given up after %d attempts", seq, self._attempts.get(seq, 0))
+        self.given_up.append(seq)
+        if self.dead_letter is not None:
+            self.dead_letter(lambda_record(record, self.stream_arn, self.region), "RetryAttemptsExhausted")
 
     def pump_once(self) -> int:
         """Fetch what is new and deliver it; returns how many records were delivered successfully."""
-        queue = self._pending + self._fetch()
-        self._pending = []
+        self._fetch()
+        queue, self._pending = self._pending, []
         done = 0
         while queue:
             batch = queue[: self.batch_size]
             retry = self._deliver(batch)
-            ok = batch[: len(batch) - len(retry)]
-            for sid, r in ok:
-                self._save_position(sid, r["dynamodb"]["SequenceNumber"])
-            done += len(ok)
+            done += len(batch) - len(retry)
             if retry:
                 seq = retry[0][1]["dynamodb"]["SequenceNumber"]
                 self._attempts[seq] = self._attempts.get(seq, 0) + 1
                 if self._attempts[seq] >= self.max_attempts:
-                    log.warning("stream record %s given up after %d attempts", seq, self._attempts[seq])
-                    self.given_up.append(seq)
-                    self._save_position(retry[0][0], seq)
+                    self._give_up(retry[0][1])
                     queue = retry[1:] + queue[len(batch) :]
                     continue
                 # Lambda retries the batch from the failed record: keep it for the next round.

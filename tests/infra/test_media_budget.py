@@ -39,10 +39,31 @@ def test_derived_images_lie_outside_the_prefix_the_upload_event_listens_on(stage
     assert not DERIVED_PREFIX.startswith(ORIGINAL_PREFIX) and not ORIGINAL_PREFIX.startswith(DERIVED_PREFIX)
 
 
-def test_the_app_role_may_delete_and_list_media(staged):
+def _grants(merged, function: str) -> dict[str, set[str]]:
+    """action -> the resources (as JSON text) the function's own role grants it on."""
+    from infra.least_privilege import role_id
+
+    role = merged["Resources"][role_id(function)]
+    out: dict[str, set[str]] = {}
+    for statement in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]:
+        resources = (
+            statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        )
+        for action in statement["Action"]:
+            out.setdefault(action, set()).update(json.dumps(r) for r in resources)
+    return out
+
+
+def test_the_media_function_reads_originals_writes_derived_images_and_deletes_what_it_refuses(staged):
     _, merged = staged
-    [role] = [r for k, r in merged["Resources"].items() if k == tpl.APP_ROLE]
-    actions = {
-        a for s in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"] for a in s["Action"]
-    }
-    assert {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"} <= actions
+    grants = _grants(merged, MEDIA_FUNCTION)
+    for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"):
+        on = " ".join(grants[action])
+        assert f"/{ORIGINAL_PREFIX}*" in on and f"/{DERIVED_PREFIX}*" in on, action
+
+
+def test_the_api_may_delete_a_test_reports_media_and_list_it(staged):
+    _, merged = staged
+    grants = _grants(merged, "APIHandler")
+    assert {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"} <= set(grants)
+    assert f"/{DERIVED_PREFIX}*" in " ".join(grants["s3:DeleteObject"])

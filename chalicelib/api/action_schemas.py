@@ -13,11 +13,22 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, Field, RootModel
 
 from chalicelib.api import http
+from chalicelib.api.citizen_schemas import ReopenIn
 from chalicelib.api.schemas import CodeName, Out, _In
 from chalicelib.domain import workflow
 
 ActionName = Literal[
-    "accept", "reject", "request_info", "extend", "resolve", "return", "reassign", "hide", "unhide", "comment"
+    "accept",
+    "reject",
+    "request_info",
+    "extend",
+    "resolve",
+    "return",
+    "reassign",
+    "hide",
+    "unhide",
+    "comment",
+    "reopen",
 ]
 RejectReason = Literal["invalid_content", "not_field_report", "duplicate", "out_of_remit"]
 
@@ -120,6 +131,7 @@ ActionBody = (
     | HideIn
     | UnhideIn
     | CommentIn
+    | ReopenIn
 )
 
 
@@ -138,6 +150,7 @@ BODIES: dict[str, type[BaseModel]] = {
     "hide": HideIn,
     "unhide": UnhideIn,
     "comment": CommentIn,
+    "reopen": ReopenIn,
 }
 
 
@@ -170,6 +183,8 @@ def to_domain(body: BaseModel) -> workflow.Action:
             return workflow.Unhide(note=body.note or None)
         case CommentIn():
             return workflow.Comment(text=body.text)
+        case ReopenIn():
+            return workflow.Reopen(reason=body.reason, media=tuple(body.media))
     raise TypeError(f"not an action body: {type(body).__name__}")
 
 

@@ -128,7 +128,11 @@ def notify_reporter(
     notices = notices_for(change)
     if not notices:
         return
+    from chalicelib.services.citizen_channels import wants_email
     from chalicelib.store import once
+
+    if not wants_email(notices[0].report.reporter.sub):
+        return  # the reporter chose other channels (GET/PUT /v1/me/notifications, issue 15)
 
     for notice in notices:
         pk, sk = notice.ledger_key

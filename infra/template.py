@@ -34,6 +34,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from infra import citizen_channels
 from infra.gateway import GATEWAY_RESPONSES
 from infra.gateway import body as gateway_body
 from infra.tables import definitions
@@ -69,6 +70,8 @@ DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 # Actions for which AWS offers no resource-level permission: the only ones allowed on Resource "*".
 STAR_RESOURCE_ACTIONS = frozenset(
     {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"}
+    # SMS to a phone number and the account's SMS settings name no resource (issue 15, infra/citizen_channels.py)
+    | {"sns:Publish", "sns:SetSMSAttributes"}
 )
 TABLE_ACTIONS = [
     "dynamodb:BatchGetItem",
@@ -212,6 +215,7 @@ def _parameters() -> dict[str, Any]:
             "AllowedValues": [30, 60, 90, 180, 365, 731],
             "Description": "How long the functions' logs are kept",
         },
+        **citizen_channels.PARAMETERS,
     }
 
 
@@ -232,6 +236,7 @@ def _metadata() -> dict[str, Any]:
                         "LogRetentionDays",
                     ],
                 },
+                citizen_channels.PARAMETER_GROUP,
             ]
         },
         "UnitEmails": "The units' e-mail addresses and webhooks are data, versioned with the code in "
@@ -523,6 +528,7 @@ def _app_statements(stage: str, log_groups: list[str]) -> list[dict[str, Any]]:
         ),
         _allow("Logs", ["logs:CreateLogStream", "logs:PutLogEvents"], [_att(g) for g in log_groups]),
         _tracing(),
+        *citizen_channels.statements(),
     ]
 
 
@@ -565,6 +571,7 @@ def _environment(stage: str) -> dict[str, Any]:
     for logical_id, spec in definitions(names).items():
         env[variables[key_of[spec["TableName"]]]] = _ref(logical_id)
     env.update(webhook_secrets(stage))
+    env.update(citizen_channels.environment())
     return env
 
 
@@ -696,6 +703,7 @@ def merge_template(stage: str, chalice_template: dict[str, Any]) -> dict[str, An
     }
     resources.update(_cognito(stage))
     resources.update(_signup_trigger(stage))
+    resources.update(citizen_channels.resources(prefix(stage), _log_group, _lambda_trust, _policy))
 
     names: dict[str, str] = {}
     app_logs: list[str] = []

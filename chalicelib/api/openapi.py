@@ -8,15 +8,18 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from chalicelib.api import action_schemas, deliveries, schemas, stats_schemas
+from chalicelib.api import action_schemas, citizen_openapi, citizen_schemas, deliveries, schemas, stats_schemas
 
 REF = "#/components/schemas/{model}"
 
-# (method, path, summary, request model, {status: response model}, needs auth, query parameters)
-Operation = tuple[str, str, str, type[BaseModel] | None, dict[int, type[BaseModel] | None], bool, list[str]]
+# (method, path, summary, request model, {status: response model}, needs auth, query parameters: a name, or a
+# whole OpenAPI parameter object with its real type and bounds)
+Operation = tuple[
+    str, str, str, type[BaseModel] | None, dict[int, type[BaseModel] | None], bool, list[str | dict[str, Any]]
+]
 
 OPERATIONS: list[Operation] = [
-    ("post", "/v1/reports", "Gửi phản ánh", schemas.SubmitReport, {201: schemas.ReportPrivate}, True, []),
+    ("post", "/v1/reports", "Gửi phản ánh", schemas.SubmitReport, {201: citizen_schemas.SubmittedReport}, True, []),
     (
         "get",
         "/v1/reports",
@@ -114,6 +117,9 @@ EXTRA_OPERATIONS: list[Operation] = [
 ]
 
 
+EXTRA_OPERATIONS += citizen_openapi.OPERATIONS  # citizens: nearby, followers, devices, notifications (issue 15)
+
+
 def _all_models() -> list[type[BaseModel]]:
     seen: dict[str, type[BaseModel]] = {"ErrorResponse": schemas.ErrorResponse}
     for _, _, _, req, responses, _, _ in OPERATIONS + EXTRA_OPERATIONS:
@@ -144,7 +150,10 @@ def document() -> dict[str, Any]:
             {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
             for p in _path_params(path)
         ]
-        params += [{"name": q, "in": "query", "required": False, "schema": {"type": "string"}} for q in query]
+        params += [
+            q if isinstance(q, dict) else {"name": q, "in": "query", "required": False, "schema": {"type": "string"}}
+            for q in query
+        ]
         if method == "post":
             params.append(
                 {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}}

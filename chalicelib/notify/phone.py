@@ -2,8 +2,8 @@
 
 Push: the app registers its FCM or APNs token; the system makes an SNS platform endpoint under the platform
 application of that kind (`FCM_PLATFORM_APP_ARN` / `APNS_PLATFORM_APP_ARN`; where unset, the application
-named `<prefix>-fcm` / `<prefix>-apns` is looked up once, which is how the local stack and the tests find the
-ones they create). SMS: transactional, with the sender id the deployment names (`SMS_SENDER_ID`); the monthly
+named `<prefix>-fcm` / `<prefix>-apns` is looked up once, with the development issuer only: that is how the
+local stack and the tests find the ones they create). SMS: transactional, with the sender id the deployment names (`SMS_SENDER_ID`); the monthly
 spending limit is the account's SNS setting that infra/ sets.
 
 Clients are built on first use (chalicelib/aws.py), never at import time.
@@ -30,6 +30,8 @@ def _application_arn(platform: str) -> str | None:
     configured = citizen_channel_settings().platform_apps.get(platform)
     if configured:
         return configured
+    if settings().auth_mode != "dev":
+        return None  # in AWS only the deployment's parameters name the applications
     wanted = f"{settings().reports_table.removesuffix('-reports')}-{platform}"
     paginator = aws.client("sns").get_paginator("list_platform_applications")
     for page in paginator.paginate():

@@ -52,12 +52,16 @@ def _reports(now: datetime) -> list[object]:
                 id=new_id(int(received.timestamp() * 1000)),
                 category=rng.choice(["moi-truong", "giao-thong", "dien-chieu-sang"]),
                 description="Phản ánh để đo chi phí tìm kiếm lân cận.",
-                location=Location(CENTRE[0] + rng.uniform(-0.027, 0.027), CENTRE[1] + rng.uniform(-0.029, 0.029)),
+                location=Location(
+                    CENTRE[0] + rng.uniform(-0.027, 0.027), CENTRE[1] + rng.uniform(-0.029, 0.029)
+                ),
                 reporter=Reporter(sub=f"bench-{i}", name="Người dân", phone="0912345678"),
                 received_at=received,
                 status=status,
                 unit_code="03127",
-                closed_at=received + timedelta(days=1) if status in (Status.RESOLVED, Status.REJECTED) else None,
+                closed_at=received + timedelta(days=1)
+                if status in (Status.RESOLVED, Status.REJECTED)
+                else None,
                 history=(HistoryEntry(at=received, type="received", actor_sub=None, actor_role="citizen"),),
             )
         )
@@ -74,7 +78,9 @@ def bench_nearby(now: datetime) -> None:
         repo.create(report, None, 0, 0)  # type: ignore[arg-type]
     service = CitizenService()
     rng = random.Random(7)
-    points = [CENTRE] + [(CENTRE[0] + rng.uniform(-0.02, 0.02), CENTRE[1] + rng.uniform(-0.02, 0.02)) for _ in range(9)]
+    points = [CENTRE] + [
+        (CENTRE[0] + rng.uniform(-0.02, 0.02), CENTRE[1] + rng.uniform(-0.02, 0.02)) for _ in range(9)
+    ]
     print(f"nearby over {REPORTS} reports, {len(points)} points per radius:")
     for radius in (100, 500, 1000, 2000):
         worst = found_total = read_total = 0
@@ -121,7 +127,9 @@ def bench_telling(now: datetime) -> None:
         service.follow(report.id, caller)
     old = repo.get(report.id)
     assert old is not None
-    entry = HistoryEntry(at=now, type="resolved", actor_sub="o", actor_role="officer", public_text="Đã xử lý.")
+    entry = HistoryEntry(
+        at=now, type="resolved", actor_sub="o", actor_role="officer", public_text="Đã xử lý."
+    )
     new = old.with_entry(entry, status=Status.RESOLVED, closed_at=now, answer="Đã xử lý.")
     change = ReportChange("bench", "MODIFY", old, new)
     with count_requests("sns") as sns, count_requests() as ddb:

@@ -66,7 +66,9 @@ class ReopenIn(_In):
     """Người gửi phản ánh mở lại phản ánh đã trả lời (trong thời hạn, một lần), kèm lý do và ảnh nếu có."""
 
     type: Literal["reopen"]
-    reason: Annotated[str, Field(min_length=1, max_length=2000, description="Lý do: vấn đề chưa được khắc phục")]
+    reason: Annotated[
+        str, Field(min_length=1, max_length=2000, description="Lý do: vấn đề chưa được khắc phục")
+    ]
     media: Annotated[
         list[Annotated[str, Field(min_length=1, max_length=300)]], Field(max_length=10, default_factory=list)
     ]

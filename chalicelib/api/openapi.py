@@ -8,7 +8,9 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from chalicelib.api import action_schemas, citizen_openapi, citizen_schemas, deliveries, schemas, stats_schemas
+from chalicelib.api import action_schemas, deliveries, schemas, stats_schemas
+from chalicelib.api.citizen_openapi import OPERATIONS as CITIZEN_OPERATIONS
+from chalicelib.api.citizen_schemas import SubmittedReport
 
 REF = "#/components/schemas/{model}"
 
@@ -19,7 +21,7 @@ Operation = tuple[
 ]
 
 OPERATIONS: list[Operation] = [
-    ("post", "/v1/reports", "Gửi phản ánh", schemas.SubmitReport, {201: citizen_schemas.SubmittedReport}, True, []),
+    ("post", "/v1/reports", "Gửi phản ánh", schemas.SubmitReport, {201: SubmittedReport}, True, []),
     (
         "get",
         "/v1/reports",
@@ -117,7 +119,8 @@ EXTRA_OPERATIONS: list[Operation] = [
 ]
 
 
-EXTRA_OPERATIONS += citizen_openapi.OPERATIONS  # citizens: nearby, followers, devices, notifications (issue 15)
+# citizens: nearby, followers, devices, notifications (issue 15)
+EXTRA_OPERATIONS += CITIZEN_OPERATIONS
 
 
 def _all_models() -> list[type[BaseModel]]:
@@ -151,7 +154,9 @@ def document() -> dict[str, Any]:
             for p in _path_params(path)
         ]
         params += [
-            q if isinstance(q, dict) else {"name": q, "in": "query", "required": False, "schema": {"type": "string"}}
+            q
+            if isinstance(q, dict)
+            else {"name": q, "in": "query", "required": False, "schema": {"type": "string"}}
             for q in query
         ]
         if method == "post":

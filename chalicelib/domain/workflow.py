@@ -247,7 +247,9 @@ class Reopen:
     type: str = field(default=ActionType.REOPEN, init=False)
 
 
-Action = Accept | Reject | RequestInfo | Extend | Resolve | Return | Reassign | Hide | Unhide | Comment | Reopen
+Action = (
+    Accept | Reject | RequestInfo | Extend | Resolve | Return | Reassign | Hide | Unhide | Comment | Reopen
+)
 
 
 # ------------------------------------------------------------------------------------------------ the table
@@ -393,7 +395,13 @@ def apply_action(
     if isinstance(action, Reopen):
         # The reporter's own step, with its own rules (period, count; domain/citizens.py).
         return reopen(
-            report, actor.sub, action.reason, action.media, now, calendar, reopen_policy or ReopenPolicy.default()
+            report,
+            actor.sub,
+            action.reason,
+            action.media,
+            now,
+            calendar,
+            reopen_policy or ReopenPolicy.default(),
         )
     new = _step(report, action, actor, now, calendar, policy, registry)
     # A report stays marked overdue only while it still is: accepting it after a missed triage deadline, with

@@ -3,8 +3,8 @@
 Push: the app registers its FCM or APNs token; the system makes an SNS platform endpoint under the platform
 application of that kind (`FCM_PLATFORM_APP_ARN` / `APNS_PLATFORM_APP_ARN`; where unset, the application
 named `<prefix>-fcm` / `<prefix>-apns` is looked up once, with the development issuer only: that is how the
-local stack and the tests find the ones they create). SMS: transactional, with the sender id the deployment names (`SMS_SENDER_ID`); the monthly
-spending limit is the account's SNS setting that infra/ sets.
+local stack and the tests find the ones they create). SMS: transactional, with the sender id the deployment
+names (`SMS_SENDER_ID`); the monthly spending limit is the account's SNS setting that infra/ sets.
 
 Clients are built on first use (chalicelib/aws.py), never at import time.
 """
@@ -73,7 +73,9 @@ def send_push(endpoint_arn: str, title: str, text: str, report_id: str) -> str:
 
 
 def send_sms(phone_e164: str, text: str) -> str:
-    attributes: dict[str, Any] = {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}}
+    attributes: dict[str, Any] = {
+        "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}
+    }
     sender_id = citizen_channel_settings().sms_sender_id
     if sender_id:
         attributes["AWS.SNS.SMS.SenderID"] = {"DataType": "String", "StringValue": sender_id}

@@ -109,7 +109,9 @@ def messages_for(report: Report, index: int, entry: HistoryEntry, listener: List
     email = listener.email or profile.email
     channels = channels_for(profile.channels, bool(profile.devices), bool(email))
     original = (report.rejection or {}).get("duplicate_of")
-    text = phone_text(told_step(entry, report), report.id, _link(report.id), _unit_name(report.unit_code), original)
+    text = phone_text(
+        told_step(entry, report), report.id, _link(report.id), _unit_name(report.unit_code), original
+    )
     subject = "Cập nhật phản ánh hiện trường" + ("" if listener.reporter else " bạn theo dõi")
     pk, base = f"citizen#{report.id}", f"entry#{index:05d}"
     out: list[Message] = []

@@ -92,7 +92,9 @@ class CitizenStore:
         """Add the follower and count them on the report in one transaction. None: already following.
         Raises ConcurrentUpdate when the report changed since it was read (the caller reads again)."""
         record = LedgerItem(
-            pk=_followers_pk(report.id), sk=follower.sub, data={"phone": follower.phone, "email": follower.email}
+            pk=_followers_pk(report.id),
+            sk=follower.sub,
+            data={"phone": follower.phone, "email": follower.email},
         )
         return self._change(report, +1, lambda tx: tx.save(record, condition=LedgerItem.pk.does_not_exist()))
 
@@ -140,7 +142,11 @@ class CitizenStore:
                 phone, email = data.get("phone"), data.get("email")
             elif item.sk.startswith("device#"):
                 devices.append(
-                    Device(id=item.sk.removeprefix("device#"), platform=data["platform"], endpoint_arn=data["arn"])
+                    Device(
+                        id=item.sk.removeprefix("device#"),
+                        platform=data["platform"],
+                        endpoint_arn=data["arn"],
+                    )
                 )
         return Profile(channels=channels, phone=phone, email=email, devices=tuple(devices))
 

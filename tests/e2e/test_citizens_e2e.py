@@ -42,7 +42,9 @@ def test_nearby_duplicates_follow_phones_and_reopen(live_stack):
     assigned = stack.wait_for(lambda: _phone_messages(stack, "sms", PHONE_E164, "chuyển đến"))
     assert len(assigned) == 1 and report_id in assigned[0]["text"]
 
-    status, device = stack.request("POST", "/v1/me/devices", {"platform": "fcm", "token": "e2e-fcm-token-1"}, with_app)
+    status, device = stack.request(
+        "POST", "/v1/me/devices", {"platform": "fcm", "token": "e2e-fcm-token-1"}, with_app
+    )
     assert status == 201, device
     assert stack.request("GET", "/v1/me/notifications", token=with_app)[1]["channels"] == ["push"]
     near = {**REPORT, "location": {"lat": SPOT["lat"] + 0.0003, "lng": SPOT["lng"]}}  # about 33 m north
@@ -50,7 +52,9 @@ def test_nearby_duplicates_follow_phones_and_reopen(live_stack):
     assert status == 201
     assert [d["id"] for d in second["possible_duplicates"]] == [report_id]
 
-    status, nearby = stack.request("GET", f"/v1/reports/nearby?lat={SPOT['lat']}&lng={SPOT['lng']}&radius_m=200")
+    status, nearby = stack.request(
+        "GET", f"/v1/reports/nearby?lat={SPOT['lat']}&lng={SPOT['lng']}&radius_m=200"
+    )
     assert status == 200
     ids = [i["id"] for i in nearby["items"]]
     assert ids[:2] == [report_id, second["id"]]
@@ -75,7 +79,11 @@ def test_nearby_duplicates_follow_phones_and_reopen(live_stack):
     status, reopened = stack.request("POST", f"/v1/reports/{report_id}/actions", reopen, token=phone_only)
     assert status == 200, reopened
     assert reopened["status"] == "in_progress" and reopened["timeline"][-1]["type"] == "reopened"
-    stack.wait_for(lambda: [m for m in stack.outbox() if m["subject"] == f"Phản ánh được mở lại: {report_id}"])
-    stack.request("POST", f"/v1/reports/{report_id}/actions", {"type": "resolve", "answer": "Đã sửa."}, officer)
+    stack.wait_for(
+        lambda: [m for m in stack.outbox() if m["subject"] == f"Phản ánh được mở lại: {report_id}"]
+    )
+    stack.request(
+        "POST", f"/v1/reports/{report_id}/actions", {"type": "resolve", "answer": "Đã sửa."}, officer
+    )
     status, refused = stack.request("POST", f"/v1/reports/{report_id}/actions", reopen, token=phone_only)
     assert status == 409 and refused["error"]["code"] == "reopen_limit_reached"

@@ -137,7 +137,7 @@ def test_following_and_unfollowing_twice_changes_nothing_the_second_time(client,
         {"report_id": report.id, "following": True, "followers": 1},
     )
     assert call(client, "post", path, follower)[1]["followers"] == 1
-    status, view = call(client, "get", f"/v1/reports/{report.id}")
+    _status, view = call(client, "get", f"/v1/reports/{report.id}")
     assert view["followers"] == 1
     assert "nguoi-theo-doi" not in json.dumps(view) and "0987654321" not in json.dumps(view)
     officer_view = call(client, "get", f"/v1/reports/{report.id}", tokens("officer", unit=UNIT))[1]
@@ -153,12 +153,12 @@ def test_following_and_unfollowing_twice_changes_nothing_the_second_time(client,
 
 def test_only_citizens_follow_and_only_visible_reports(client, tokens):
     hidden = stored_report(hidden_reason="Vi phạm.")
-    status, body = call(client, "post", f"/v1/reports/{hidden.id}/followers", citizen(tokens, "x"))
+    status, _ = call(client, "post", f"/v1/reports/{hidden.id}/followers", citizen(tokens, "x"))
     assert status == 404
     report = stored_report()
-    status, body = call(client, "post", f"/v1/reports/{report.id}/followers", tokens("officer", unit=UNIT))
+    status, _ = call(client, "post", f"/v1/reports/{report.id}/followers", tokens("officer", unit=UNIT))
     assert status == 403
-    status, body = call(client, "post", f"/v1/reports/{report.id}/followers")
+    status, _body = call(client, "post", f"/v1/reports/{report.id}/followers")
     assert status == 401
 
 
@@ -195,7 +195,9 @@ def test_a_follower_is_told_when_the_report_is_answered(client, tokens, stream):
 
 
 def reopen(client, headers, report_id: str, reason: str = "Rác vẫn còn nguyên, chưa ai dọn."):
-    return call(client, "post", f"/v1/reports/{report_id}/actions", headers, {"type": "reopen", "reason": reason})
+    return call(
+        client, "post", f"/v1/reports/{report_id}/actions", headers, {"type": "reopen", "reason": reason}
+    )
 
 
 def test_reopen_within_the_period_works_once_resets_the_deadline_and_is_counted(client, tokens, stream):
@@ -215,7 +217,9 @@ def test_reopen_within_the_period_works_once_resets_the_deadline_and_is_counted(
     assert new_due > report.due_at
     stream.pump()
     to_unit = emails_to(UNIT_EMAIL)
-    assert [subject for subject, _ in to_unit if "mở lại" in subject] == [f"Phản ánh được mở lại: {report.id}"]
+    assert [subject for subject, _ in to_unit if "mở lại" in subject] == [
+        f"Phản ánh được mở lại: {report.id}"
+    ]
 
     officer = tokens("officer", unit=UNIT)
     call(client, "post", f"/v1/reports/{report.id}/actions", officer, {"type": "resolve", "answer": "Xong."})
@@ -243,7 +247,11 @@ def test_reopen_after_the_period_or_by_someone_else_is_refused(client, tokens):
     open_one = stored_report(status=Status.IN_PROGRESS)
     assert reopen(client, tokens("citizen", sub=REPORTER_SUB), open_one.id)[0] == 409
     status, body = call(
-        client, "post", f"/v1/reports/{fresh.id}/actions", tokens("citizen", sub=REPORTER_SUB), {"type": "reopen"}
+        client,
+        "post",
+        f"/v1/reports/{fresh.id}/actions",
+        tokens("citizen", sub=REPORTER_SUB),
+        {"type": "reopen"},
     )
     assert status == 400 and body["error"]["details"][0]["field"] == "reason"
 
@@ -259,7 +267,9 @@ def test_a_citizen_with_a_device_and_no_email_gets_assigned_and_answered_as_push
     from chalicelib.services.citizen_channels import notify_channels
 
     me = tokens("citizen", sub="co-app", phone_number="", email="")
-    status, device = call(client, "post", "/v1/me/devices", me, {"platform": "fcm", "token": "fcm-token-123456"})
+    status, device = call(
+        client, "post", "/v1/me/devices", me, {"platform": "fcm", "token": "fcm-token-123456"}
+    )
     assert status == 201, device
     assert call(client, "post", "/v1/me/devices", me, {"platform": "fcm", "token": "fcm-token-123456"}) == (
         200,
@@ -360,7 +370,9 @@ def test_rejecting_a_duplicate_makes_its_reporter_follow_the_original_and_tells_
     assert stored(original.id).followers == 1
     texts = [t for to, t in sms_sent() if to == "+84977000111" and duplicate.id in t]
     assert len(texts) == 1 and original.id in texts[0]
-    call(client, "post", f"/v1/reports/{original.id}/actions", tokens("officer", unit=UNIT), {"type": "accept"})
+    call(
+        client, "post", f"/v1/reports/{original.id}/actions", tokens("officer", unit=UNIT), {"type": "accept"}
+    )
     call(
         client,
         "post",

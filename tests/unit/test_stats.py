@@ -227,7 +227,20 @@ def test_csv_for_excel() -> None:
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:])))
     assert tuple(rows[0]) == CSV_HEADERS
-    assert rows[1] == ["1", "UBND Thành phố Điện Biên Phủ", "3", "1", "1", "0", "2", "2", "66,7%", "1", "", "0"]
+    assert rows[1] == [
+        "1",
+        "UBND Thành phố Điện Biên Phủ",
+        "3",
+        "1",
+        "1",
+        "0",
+        "2",
+        "2",
+        "66,7%",
+        "1",
+        "",
+        "0",
+    ]
     assert rows[-1][:3] == ["", "Tổng cộng", "3"]
     assert len(rows) == 1 + 10 + 1
 

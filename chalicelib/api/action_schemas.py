@@ -210,6 +210,7 @@ class InboxRow(Out):
     overdue: bool
     address: str | None
     hidden: bool
+    followers: Annotated[int, Field(ge=0, description="Số người theo dõi (issue 15)")] = 0
 
 
 class InboxPage(Out):
@@ -230,6 +231,11 @@ def inbox_filters(params: dict[str, str] | None) -> Any:
             raise ValueError(v)
         return v == "true"
 
+    def _sort(v: str) -> str:
+        if v not in ("due", "followers"):
+            raise ValueError(v)
+        return v
+
     def _instant(v: str) -> datetime:
         if len(v) == 10:  # a day: deadlines before it starts (Vietnam time)
             return datetime.combine(date.fromisoformat(v), datetime.min.time(), VN_OFFSET)
@@ -242,6 +248,7 @@ def inbox_filters(params: dict[str, str] | None) -> Any:
         due_before=http.parse_query(
             params, "due_before", _instant, "thời điểm ISO 8601 hoặc ngày YYYY-MM-DD"
         ),
+        sort=http.parse_query(params, "sort", _sort, "'due' hoặc 'followers'"),
     )
 
 

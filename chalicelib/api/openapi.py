@@ -104,7 +104,7 @@ EXTRA_OPERATIONS: list[Operation] = [
         None,
         {200: action_schemas.InboxPage},
         True,
-        ["unit", "status", "overdue", "due_before", "limit", "cursor"],
+        ["unit", "status", "overdue", "due_before", "sort", "limit", "cursor"],
     ),
     # statistics (issue 7)
     (

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from chalicelib.domain import errors, geohash
 from chalicelib.domain.citizens import CHANNELS, EMAIL, PUSH, SMS, e164_vn, possible_duplicate, shown_nearby
@@ -172,3 +173,43 @@ class CitizenService:
         ordered = None if channels is None else [c for c in CHANNELS if c in channels]
         self.store.save_choice(caller.sub, ordered, phone_number, email)
         return self.preferences(replace(caller, email=email))
+
+
+MAX_SORTED_QUEUE = 2000
+
+
+def queue_by_followers(
+    unit: str,
+    limit: int,
+    cursor: str | None,
+    due_after: datetime | None,
+    due_before: datetime | None,
+    status: str | None,
+) -> Any:
+    """A unit's open reports, most followed first (then earliest deadline): the IOC's and the unit's table
+    sorted by `followers` (issue 15). The queue is read whole (Query pages of 100, at most
+    MAX_SORTED_QUEUE reports: a unit's open reports), sorted, and paged by position."""
+    from chalicelib.store.inbox import unit_queue_window
+    from chalicelib.store.reports import Page
+
+    offset = 0
+    if cursor:
+        if not cursor.startswith("f") or not cursor[1:].isdigit():
+            raise errors.InvalidInput(
+                "Tham số 'cursor' không hợp lệ.",
+                [{"field": "cursor", "message": "Con trỏ trang không hợp lệ hoặc thuộc danh sách khác."}],
+            )
+        offset = int(cursor[1:])
+    reports: list[Report] = []
+    page_cursor: str | None = None
+    while len(reports) < MAX_SORTED_QUEUE:
+        page = unit_queue_window(unit, 100, page_cursor, due_after, due_before, status)
+        reports.extend(page.items)
+        page_cursor = page.next_cursor
+        if page_cursor is None:
+            break
+    # sorted() is stable: equal counts keep the queue's earliest-deadline-first order.
+    ordered = sorted(reports, key=lambda r: -r.followers)
+    items = ordered[offset : offset + limit]
+    more = offset + limit < len(ordered)
+    return Page(items=items, next_cursor=f"f{offset + limit}" if more else None)

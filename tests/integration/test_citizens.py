@@ -393,3 +393,25 @@ def test_vietnamese_numbers_become_e164(written, e164):
     from chalicelib.domain.citizens import e164_vn
 
     assert e164_vn(written) == e164
+
+
+def test_the_unit_and_the_ioc_see_follower_counts_and_can_sort_their_table_by_them(client, tokens):
+    quiet = stored_report(assigned_ago=timedelta(hours=3))
+    popular = stored_report(assigned_ago=timedelta(hours=1))
+    some = stored_report(assigned_ago=timedelta(hours=2))
+    for i in range(3):
+        call(client, "post", f"/v1/reports/{popular.id}/followers", citizen(tokens, f"fan-{i}"))
+    call(client, "post", f"/v1/reports/{some.id}/followers", citizen(tokens, "fan-0"))
+    ioc = tokens("ioc")
+    status, by_due = call(client, "get", f"/v1/inbox?unit={UNIT}", ioc)
+    assert status == 200
+    assert [r["id"] for r in by_due["items"]] == [quiet.id, some.id, popular.id]
+    status, page = call(client, "get", f"/v1/inbox?unit={UNIT}&sort=followers&limit=2", ioc)
+    assert [(r["id"], r["followers"]) for r in page["items"]] == [(popular.id, 3), (some.id, 1)]
+    status, rest = call(
+        client, "get", f"/v1/inbox?unit={UNIT}&sort=followers&cursor={page['next_cursor']}", ioc
+    )
+    assert [r["id"] for r in rest["items"]] == [quiet.id] and rest["next_cursor"] is None
+    officer = call(client, "get", "/v1/inbox?sort=followers", tokens("officer", unit=UNIT))[1]
+    assert [r["followers"] for r in officer["items"]] == [3, 1, 0]
+    assert call(client, "get", f"/v1/inbox?unit={UNIT}&sort=loudest", ioc)[0] == 400

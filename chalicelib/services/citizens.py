@@ -93,7 +93,9 @@ class CitizenService:
         the reporter following their own report (they are told anyway), changes nothing."""
         for _ in range(5):
             report = self._public(report_id)
-            if report.reporter.sub == caller.sub:
+            # Read first: a repeat costs one GetItem and no refused transaction (a refused TransactWriteItems
+            # is also what makes moto replace the table under the local stream worker).
+            if report.reporter.sub == caller.sub or self.store.is_following(report.id, caller.sub):
                 return report, False
             try:
                 new = self.store.follow(report, Follower(caller.sub, caller.phone, caller.email))
@@ -105,6 +107,8 @@ class CitizenService:
     def unfollow(self, report_id: str, caller: Caller) -> tuple[Report, bool]:
         for _ in range(5):
             report = self._public(report_id)
+            if not self.store.is_following(report.id, caller.sub):
+                return report, False
             try:
                 new = self.store.unfollow(report, caller.sub)
             except errors.ConcurrentUpdate:

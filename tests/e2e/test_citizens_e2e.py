@@ -47,9 +47,13 @@ def test_nearby_duplicates_follow_phones_and_reopen(live_stack):
     )
     assert status == 201, device
     assert stack.request("GET", "/v1/me/notifications", token=with_app)[1]["channels"] == ["push"]
-    near = {**REPORT, "location": {"lat": SPOT["lat"] + 0.0003, "lng": SPOT["lng"]}}  # about 33 m north
+    near = {
+        **REPORT,
+        "location": {"lat": SPOT["lat"] + 0.0003, "lng": SPOT["lng"]},  # about 33 m north
+        "reporter": {"name": "Lò Thị Mai", "phone": "0988 777 666"},  # the token carries no phone
+    }
     status, second = stack.request("POST", "/v1/reports", near, token=with_app)
-    assert status == 201
+    assert status == 201, second
     assert [d["id"] for d in second["possible_duplicates"]] == [report_id]
 
     status, nearby = stack.request(

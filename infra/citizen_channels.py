@@ -13,6 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 SMS_SETTINGS_FUNCTION = "SmsSettings"
+FUNCTION = f"{SMS_SETTINGS_FUNCTION}Function"
+
+
+def function_name(stage_prefix: str) -> str:
+    return f"{stage_prefix}-sms_settings"
+
+
 APP_ARN_PATTERN = r"^$|^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:app/{kind}/[A-Za-z0-9_.-]+$"
 
 PARAMETERS: dict[str, Any] = {
@@ -115,9 +122,9 @@ def statements() -> list[dict[str, Any]]:
 
 def resources(stage_prefix: str, log_group: Any, lambda_trust: Any, policy: Any) -> dict[str, Any]:
     """The custom resource that sets the account's SMS settings, its function, role and log group."""
-    name = f"{stage_prefix}-sms_settings"
-    logs = f"{SMS_SETTINGS_FUNCTION}FunctionLogs"
-    function = f"{SMS_SETTINGS_FUNCTION}Function"
+    name = function_name(stage_prefix)
+    logs = f"{FUNCTION}Logs"
+    function = FUNCTION
     statements_ = [
         {
             "Sid": "Logs",

@@ -68,11 +68,11 @@ STREAM_MAX_RECORD_AGE_SECONDS = 6 * 3600
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 
 # Actions for which AWS offers no resource-level permission: the only ones allowed on Resource "*".
-STAR_RESOURCE_ACTIONS = frozenset(
+TRACING_ACTIONS = frozenset(
     {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"}
-    # SMS to a phone number and the account's SMS settings name no resource (issue 15, infra/citizen_channels.py)
-    | {"sns:Publish", "sns:SetSMSAttributes"}
 )
+# SMS to a phone number and the account's SMS settings name no resource (issue 15, infra/citizen_channels.py).
+STAR_RESOURCE_ACTIONS = TRACING_ACTIONS | {"sns:Publish", "sns:SetSMSAttributes"}
 TABLE_ACTIONS = [
     "dynamodb:BatchGetItem",
     "dynamodb:BatchWriteItem",
@@ -494,7 +494,7 @@ def _policy(statements: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _tracing() -> dict[str, Any]:
-    return _allow("Tracing", sorted(STAR_RESOURCE_ACTIONS), "*")
+    return _allow("Tracing", sorted(TRACING_ACTIONS), "*")
 
 
 def _app_statements(stage: str, log_groups: list[str]) -> list[dict[str, Any]]:
@@ -782,6 +782,7 @@ def merge_template(stage: str, chalice_template: dict[str, Any]) -> dict[str, An
             }
         }
     names[SIGNUP_FUNCTION] = f"{prefix(stage)}-citizen_signup"
+    names[citizen_channels.FUNCTION] = citizen_channels.function_name(prefix(stage))
     resources.update(_alarms(stage, names, api_stage))
 
     outputs = {

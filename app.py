@@ -21,6 +21,7 @@ from chalicelib.api.auth import AuthError, verify_token
 from chalicelib.api.schemas import AttachmentRequest, SubmitReport
 from chalicelib.domain.instants import parse_day
 from chalicelib.domain.report import parse_instant
+from chalicelib.routes.citizens import blueprint as citizens_blueprint
 from chalicelib.routes.open311 import bp as open311_routes
 
 APP_NAME = "fieldreport"
@@ -189,9 +190,17 @@ def submit_report() -> Response:
         logger.append_keys(report_id=report.id)
         logger.info("report received", extra={"category": report.category})
         metrics.add_metric(name="ReportsReceived", unit=MetricUnit.Count, value=1)
-        return 201, _view(report, caller)
+        from chalicelib.routes.citizens import possible_duplicates_view  # issue 15
+
+        return 201, {**_view(report, caller), "possible_duplicates": possible_duplicates_view(report)}
 
     return _once(f"submit:{caller.sub}", create)
+
+
+# ---------------------------------------------------------------- citizens: nearby, follow, phones (issue 15)
+# Registered before `/v1/reports/{report_id}` so that `/v1/reports/nearby` is never taken for a report id.
+
+app.register_blueprint(citizens_blueprint(jwt_auth, clock))
 
 
 @app.route("/v1/reports", methods=["GET"])

@@ -92,3 +92,23 @@ def settings() -> Settings:
         tracing=bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
         and os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() not in ("1", "true"),
     )
+
+
+@dataclass(frozen=True)
+class CitizenChannelSettings:
+    """SMS and push to citizens (issue 15): the SNS platform applications and the SMS sender id."""
+
+    platform_apps: dict[str, str]
+    sms_sender_id: str | None
+
+
+@cache
+def citizen_channel_settings() -> CitizenChannelSettings:
+    apps = {
+        "fcm": os.environ.get("FCM_PLATFORM_APP_ARN", ""),
+        "apns": os.environ.get("APNS_PLATFORM_APP_ARN", ""),
+    }
+    return CitizenChannelSettings(
+        platform_apps={k: v for k, v in apps.items() if v},
+        sms_sender_id=os.environ.get("SMS_SENDER_ID") or None,
+    )

@@ -41,6 +41,8 @@ _TABLES: dict[str, dict[str, Any]] = {
             "queue_sk",
             "sweep_pk",
             "sweep_sk",
+            "geo_pk",
+            "geo_sk",
         ),
         "KeySchema": [{"AttributeName": "report_id", "KeyType": "HASH"}],
         "GlobalSecondaryIndexes": [
@@ -50,6 +52,8 @@ _TABLES: dict[str, dict[str, Any]] = {
             _gsi("unit-index", "unit_code", "rcv_sk"),
             _gsi("queue-index", "queue_unit", "queue_sk"),
             _gsi("sweep-index", "sweep_pk", "sweep_sk"),
+            # nearby reports (issue 15): geohash cell -> reports there; sparse, public and open or resolved
+            _gsi("geo-index", "geo_pk", "geo_sk"),
         ],
         "StreamSpecification": {"StreamViewType": "NEW_AND_OLD_IMAGES"},
     },

@@ -34,6 +34,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from infra import citizen_channels
 from infra.gateway import GATEWAY_RESPONSES
 from infra.gateway import body as gateway_body
 from infra.media import MEDIA_FUNCTION, media_function_budget
@@ -68,9 +69,11 @@ STREAM_MAX_RECORD_AGE_SECONDS = 6 * 3600
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 
 # Actions for which AWS offers no resource-level permission: the only ones allowed on Resource "*".
-STAR_RESOURCE_ACTIONS = frozenset(
+TRACING_ACTIONS = frozenset(
     {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"}
 )
+# SMS to a phone number and the account's SMS settings name no resource (issue 15, infra/citizen_channels.py).
+STAR_RESOURCE_ACTIONS = TRACING_ACTIONS | {"sns:Publish", "sns:SetSMSAttributes"}
 TABLE_ACTIONS = [
     "dynamodb:BatchGetItem",
     "dynamodb:BatchWriteItem",
@@ -213,6 +216,7 @@ def _parameters() -> dict[str, Any]:
             "AllowedValues": [30, 60, 90, 180, 365, 731],
             "Description": "How long the functions' logs are kept",
         },
+        **citizen_channels.PARAMETERS,
     }
 
 
@@ -233,6 +237,7 @@ def _metadata() -> dict[str, Any]:
                         "LogRetentionDays",
                     ],
                 },
+                citizen_channels.PARAMETER_GROUP,
             ]
         },
         "UnitEmails": "The units' e-mail addresses and webhooks are data, versioned with the code in "
@@ -490,7 +495,7 @@ def _policy(statements: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _tracing() -> dict[str, Any]:
-    return _allow("Tracing", sorted(STAR_RESOURCE_ACTIONS), "*")
+    return _allow("Tracing", sorted(TRACING_ACTIONS), "*")
 
 
 def _app_statements(stage: str, log_groups: list[str]) -> list[dict[str, Any]]:
@@ -531,6 +536,7 @@ def _app_statements(stage: str, log_groups: list[str]) -> list[dict[str, Any]]:
         ),
         _allow("Logs", ["logs:CreateLogStream", "logs:PutLogEvents"], [_att(g) for g in log_groups]),
         _tracing(),
+        *citizen_channels.statements(),
     ]
 
 
@@ -572,6 +578,7 @@ def _environment(stage: str) -> dict[str, Any]:
     key_of = {name: key for key, name in names.items()}
     for logical_id, spec in definitions(names).items():
         env[variables[key_of[spec["TableName"]]]] = _ref(logical_id)
+    env.update(citizen_channels.environment())
     return env
 
 
@@ -716,6 +723,7 @@ def merge_template(stage: str, chalice_template: dict[str, Any]) -> dict[str, An
     }
     resources.update(_cognito(stage))
     resources.update(_signup_trigger(stage))
+    resources.update(citizen_channels.resources(prefix(stage), _log_group, _lambda_trust, _policy))
 
     names: dict[str, str] = {}
     app_logs: list[str] = []
@@ -800,6 +808,7 @@ def merge_template(stage: str, chalice_template: dict[str, Any]) -> dict[str, An
     extra_parameters = least_privilege.apply(stage, resources, chalice_functions, auth, api_stage)
     names[SIGNUP_FUNCTION] = f"{prefix(stage)}-citizen_signup"
     names[least_privilege.STAFF_MFA_FUNCTION] = least_privilege.staff_mfa_name(stage)
+    names[citizen_channels.FUNCTION] = citizen_channels.function_name(prefix(stage))
     resources.update(_alarms(stage, names, api_stage))
 
     outputs = {

@@ -38,6 +38,11 @@ def _reset_caches() -> None:
     from chalicelib.store import models
 
     models._bound = None
+    from chalicelib import config
+    from chalicelib.notify import phone
+
+    config.citizen_channel_settings.cache_clear()
+    phone.reset()
 
 
 @pytest.fixture(scope="session")

@@ -13,13 +13,24 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, RootModel
 
 from chalicelib.api import http
+from chalicelib.api.citizen_schemas import ReopenIn
 from chalicelib.api.fields import Instant, Line
 from chalicelib.api.fields import LongText as _Long
 from chalicelib.api.schemas import CodeName, Out, _In
 from chalicelib.domain import workflow
 
 ActionName = Literal[
-    "accept", "reject", "request_info", "extend", "resolve", "return", "reassign", "hide", "unhide", "comment"
+    "accept",
+    "reject",
+    "request_info",
+    "extend",
+    "resolve",
+    "return",
+    "reassign",
+    "hide",
+    "unhide",
+    "comment",
+    "reopen",
 ]
 RejectReason = Literal["invalid_content", "not_field_report", "duplicate", "out_of_remit"]
 
@@ -116,6 +127,7 @@ ActionBody = (
     | HideIn
     | UnhideIn
     | CommentIn
+    | ReopenIn
 )
 
 
@@ -134,6 +146,7 @@ BODIES: dict[str, type[BaseModel]] = {
     "hide": HideIn,
     "unhide": UnhideIn,
     "comment": CommentIn,
+    "reopen": ReopenIn,
 }
 
 
@@ -166,6 +179,8 @@ def to_domain(body: BaseModel) -> workflow.Action:
             return workflow.Unhide(note=body.note or None)
         case CommentIn():
             return workflow.Comment(text=body.text)
+        case ReopenIn():
+            return workflow.Reopen(reason=body.reason, media=tuple(body.media))
     raise TypeError(f"not an action body: {type(body).__name__}")
 
 
@@ -191,6 +206,7 @@ class InboxRow(Out):
     overdue: bool
     address: str | None
     hidden: bool
+    followers: Annotated[int, Field(ge=0, description="Số người theo dõi (issue 15)")] = 0
 
 
 class InboxPage(Out):
@@ -212,6 +228,11 @@ def inbox_filters(params: dict[str, str] | None) -> Any:
             raise ValueError(v)
         return v == "true"
 
+    def _sort(v: str) -> str:
+        if v not in ("due", "followers"):
+            raise ValueError(v)
+        return v
+
     def _instant(v: str) -> datetime:
         if len(v) == 10:  # a day: deadlines before it starts (Vietnam time)
             return datetime.combine(parse_day(v), datetime.min.time(), VN_OFFSET)
@@ -227,6 +248,7 @@ def inbox_filters(params: dict[str, str] | None) -> Any:
             _instant,
             "thời điểm ISO 8601 hoặc ngày YYYY-MM-DD, trong khoảng năm 2000–2100",
         ),
+        sort=http.parse_query(params, "sort", _sort, "'due' hoặc 'followers'"),
     )
 
 

@@ -12,7 +12,7 @@ from chalicelib.api.schemas import CodeName, Out
 
 class DeliveryOut(Out):
     id: str  # opaque; what the IOC's resend names
-    kind: Literal["forward", "citizen", "notice", "sms", "push"]
+    kind: Literal["forward", "citizen", "notice", "sms", "push", "follower"]
     report_id: str
     unit: CodeName | None  # the unit concerned; none for a citizen's e-mail or the IOC's escalation
     channel: Literal["email", "webhook", "sms", "push"]

@@ -9,14 +9,19 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from chalicelib.api import action_schemas, deliveries, delivery_ops, open311_schemas, schemas, stats_schemas
+from chalicelib.api.citizen_openapi import OPERATIONS as CITIZEN_OPERATIONS
+from chalicelib.api.citizen_schemas import SubmittedReport
 
 REF = "#/components/schemas/{model}"
 
-# (method, path, summary, request model, {status: response model}, needs auth, query parameters)
-Operation = tuple[str, str, str, type[BaseModel] | None, dict[int, type[BaseModel] | None], bool, list[str]]
+# (method, path, summary, request model, {status: response model}, needs auth, query parameters: a name, or a
+# whole OpenAPI parameter object with its real type and bounds)
+Operation = tuple[
+    str, str, str, type[BaseModel] | None, dict[int, type[BaseModel] | None], bool, list[str | dict[str, Any]]
+]
 
 OPERATIONS: list[Operation] = [
-    ("post", "/v1/reports", "Gửi phản ánh", schemas.SubmitReport, {201: schemas.ReportPrivate}, True, []),
+    ("post", "/v1/reports", "Gửi phản ánh", schemas.SubmitReport, {201: SubmittedReport}, True, []),
     (
         "get",
         "/v1/reports",
@@ -99,7 +104,7 @@ EXTRA_OPERATIONS: list[Operation] = [
         None,
         {200: action_schemas.InboxPage},
         True,
-        ["unit", "status", "overdue", "due_before", "limit", "cursor"],
+        ["unit", "status", "overdue", "due_before", "sort", "limit", "cursor"],
     ),
     # statistics (issue 7)
     (
@@ -116,6 +121,10 @@ EXTRA_OPERATIONS: list[Operation] = [
 ]
 
 EXTRA_OPERATIONS += delivery_ops.OPERATIONS  # what is still owed: the IOC's resend (issue 12)
+
+
+# citizens: nearby, followers, devices, notifications (issue 15)
+EXTRA_OPERATIONS += CITIZEN_OPERATIONS
 
 
 def _all_models() -> list[type[BaseModel]]:
@@ -149,7 +158,12 @@ def document() -> dict[str, Any]:
             {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
             for p in _path_params(path)
         ]
-        params += [{"name": q, "in": "query", "required": False, "schema": {"type": "string"}} for q in query]
+        params += [
+            q
+            if isinstance(q, dict)
+            else {"name": q, "in": "query", "required": False, "schema": {"type": "string"}}
+            for q in query
+        ]
         if method == "post":
             params.append(
                 {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}}

@@ -183,6 +183,7 @@ class ReportPublic(Out):
     media: list[MediaOut]
     timeline: list[TimelineEntry]
     rating: int | None
+    followers: Annotated[int, Field(ge=0, description="Số người theo dõi (“tôi cũng gặp vấn đề này”)")] = 0
 
 
 class ReportPrivate(ReportPublic):

@@ -34,6 +34,7 @@ class StatsRow(Out):
     average_rating: Annotated[
         float | None, Field(description="Đánh giá trung bình (1–5), 1 chữ số thập phân")
     ]
+    reopened: Annotated[int, Field(ge=0, description="Số phản ánh người dân đã mở lại sau khi được trả lời")]
 
 
 class StatsTable(Out):

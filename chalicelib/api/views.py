@@ -61,6 +61,7 @@ def report_view(
             for e in report.timeline()
         ],
         rating=report.feedback.rating if report.feedback else None,
+        followers=report.followers,
     )
     if not private_ok:
         return schemas.ReportPublic(**public).model_dump(mode="json")  # type: ignore[arg-type]

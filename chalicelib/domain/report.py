@@ -151,6 +151,9 @@ class Report:
     notices: tuple[str, ...] = ()
     # Set by the deadline watch when a deadline has passed; cleared by an extension or closing.
     overdue_since: datetime | None = None
+    # Citizens who follow the report ("tôi cũng gặp vấn đề này", issue 15): a count; who they are is in the
+    # ledger (store/citizens.py), never in the report.
+    followers: int = 0
     version: int = 0
 
     @property
@@ -282,6 +285,7 @@ def report_to_doc(report: Report) -> dict[str, Any]:
         ],
         "notices": list(report.notices),
         "overdue_since": _dt(report.overdue_since),
+        "followers": report.followers,
         "version": report.version,
     }
 
@@ -352,5 +356,6 @@ def report_from_doc(doc: dict[str, Any]) -> Report:
         ),
         notices=tuple(doc.get("notices", [])),
         overdue_since=_pdt(doc.get("overdue_since")),
+        followers=int(doc.get("followers", 0)),
         version=int(doc.get("version", 0)),
     )

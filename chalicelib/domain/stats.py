@@ -66,6 +66,7 @@ COUNTERS: tuple[str, ...] = (
     "overdue",
     "rating_sum",
     "rating_count",
+    "reopened",
 )
 WD_PREFIX = "wd_"
 # The histogram of working days to an answer has a fixed width: wd_0 … wd_19, and wd_20 for "20 or more" (about
@@ -94,6 +95,7 @@ CSV_HEADERS: tuple[str, ...] = (
     "Tỷ lệ PAHT quá hạn giải quyết",
     "Số ngày làm việc (trung vị)",
     "Đánh giá trung bình",
+    "Mở lại",
 )
 CSV_TOTAL_LABEL = "Tổng cộng"
 
@@ -150,6 +152,9 @@ def contribution(report: Report, calendar: WorkingCalendar) -> tuple[CellKey, Ve
     if report.feedback is not None:
         vector["rating_sum"] = report.feedback.rating
         vector["rating_count"] = 1
+    if any(e.type == "reopened" for e in report.history):
+        # Reopened by the reporter (issue 15): still one report in "total", counted once however often.
+        vector["reopened"] = 1
     return CellKey(receipt_day(report), report.unit_code), vector
 
 
@@ -258,6 +263,7 @@ class Row:
     overdue_rate_label: str
     median_working_days: float | None
     average_rating: float | None
+    reopened: int = 0  # reports the reporter reopened after an answer (issue 15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +299,7 @@ def row_from_sums(code: str, name: str, sums: Mapping[str, int]) -> Row:
         overdue_rate_label=label,
         median_working_days=median_from_histogram(histogram),
         average_rating=average,
+        reopened=sums.get("reopened", 0),
     )
 
 
@@ -364,6 +371,7 @@ def table_csv(table: Table) -> str:
             row.overdue_rate_label,
             format_decimal(row.median_working_days),
             format_decimal(row.average_rating),
+            str(row.reopened),
         ]
 
     for i, row in enumerate(table.rows, start=1):

@@ -39,6 +39,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from chalicelib.domain.calendar import VN_TZ, WorkingCalendar
+from chalicelib.domain.citizens import ReopenPolicy, reopen
 from chalicelib.domain.deadlines import (
     DeadlineConflict,
     DeadlinePolicy,
@@ -83,6 +84,7 @@ __all__ = [
     "Hide",
     "Reassign",
     "Reject",
+    "Reopen",
     "RequestInfo",
     "Resolve",
     "Return",
@@ -163,6 +165,7 @@ class ActionType(StrEnum):
     HIDE = "hide"
     UNHIDE = "unhide"
     COMMENT = "comment"
+    REOPEN = "reopen"  # the reporter, on a resolved report (issue 15, domain/citizens.py)
 
 
 REJECT_REASONS: Final[Mapping[str, str]] = {
@@ -237,7 +240,16 @@ class Comment:
     type: str = field(default=ActionType.COMMENT, init=False)
 
 
-Action = Accept | Reject | RequestInfo | Extend | Resolve | Return | Reassign | Hide | Unhide | Comment
+@dataclass(frozen=True)
+class Reopen:
+    reason: str
+    media: tuple[str, ...] = ()
+    type: str = field(default=ActionType.REOPEN, init=False)
+
+
+Action = (
+    Accept | Reject | RequestInfo | Extend | Resolve | Return | Reassign | Hide | Unhide | Comment | Reopen
+)
 
 
 # ------------------------------------------------------------------------------------------------ the table
@@ -269,6 +281,7 @@ TRANSITIONS: Final[Mapping[str, Rule]] = {
     ActionType.HIDE: Rule(_IOC, _ANY),
     ActionType.UNHIDE: Rule(_IOC, _ANY),
     ActionType.COMMENT: Rule(frozenset({"officer", "ioc"}), _ANY),
+    ActionType.REOPEN: Rule(frozenset({"citizen"}), frozenset({Status.RESOLVED}), own_unit=False),
 }
 
 # What the report becomes (None: the status does not change).
@@ -283,6 +296,7 @@ TARGET_STATUS: Final[Mapping[str, Status | None]] = {
     ActionType.HIDE: None,
     ActionType.UNHIDE: None,
     ActionType.COMMENT: None,
+    ActionType.REOPEN: Status.IN_PROGRESS,
 }
 
 # The history entry's type for each action (what the timeline shows as `type`).
@@ -297,6 +311,7 @@ ENTRY_TYPE: Final[Mapping[str, str]] = {
     ActionType.HIDE: "hidden",
     ActionType.UNHIDE: "unhidden",
     ActionType.COMMENT: "comment",
+    ActionType.REOPEN: "reopened",
 }
 
 
@@ -368,6 +383,7 @@ def apply_action(
     calendar: WorkingCalendar,
     policy: DeadlinePolicy,
     registry: UnitRegistry,
+    reopen_policy: ReopenPolicy | None = None,
 ) -> Report:
     """Take one handling step (api.md "Actions") and return the new report with its history entry appended.
 
@@ -376,6 +392,17 @@ def apply_action(
     breaks the action's rule. The report's `version` is left as read: the store's conditional write decides
     whether this change wins.
     """
+    if isinstance(action, Reopen):
+        # The reporter's own step, with its own rules (period, count; domain/citizens.py).
+        return reopen(
+            report,
+            actor.sub,
+            action.reason,
+            action.media,
+            now,
+            calendar,
+            reopen_policy or ReopenPolicy.default(),
+        )
     new = _step(report, action, actor, now, calendar, policy, registry)
     # A report stays marked overdue only while it still is: accepting it after a missed triage deadline, with
     # the resolution deadline still ahead, ends that, as an extension does (statistics count the mark).
@@ -667,6 +694,7 @@ _FORBIDDEN: Final[Mapping[str, str]] = {
     ActionType.HIDE: "Chỉ Tổ điều hành IOC mới ẩn được phản ánh.",
     ActionType.UNHIDE: "Chỉ Tổ điều hành IOC mới bỏ ẩn được phản ánh.",
     ActionType.COMMENT: "Chỉ cán bộ của đơn vị được giao và Tổ điều hành IOC mới ghi chú được.",
+    ActionType.REOPEN: "Chỉ người gửi phản ánh mới mở lại được phản ánh.",
 }
 
 

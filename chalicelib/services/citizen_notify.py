@@ -158,7 +158,14 @@ def notify_reporter(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> None:
     """Stream consumer: e-mail the reporter each news of their report, once per history entry."""
-    for notice in notices_for(change):
+    notices = notices_for(change)
+    if not notices:
+        return
+    from chalicelib.services.citizen_channels import wants_email
+
+    if not wants_email(notices[0].report.reporter.sub):
+        return  # the reporter chose other channels (GET/PUT /v1/me/notifications, issue 15)
+    for notice in notices:
         tell(notice, send, clock())
 
 

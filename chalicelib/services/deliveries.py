@@ -1,6 +1,6 @@
 """Everything still owed, of every kind, and what the IOC does about it (issue 12, point 2).
 
-A failed effect (forwarding to a unit, an e-mail to a citizen, a deadline notice; SMS and push later) is
+A failed effect (forwarding to a unit, an e-mail to a citizen, a deadline notice, a push or SMS) is
 scheduled on its own ledger record (store/retries.py). The reconciler (`retry_due`, run on a schedule) tries
 each one whose time has come again through the kind's own sender, which claims the record exactly as the
 first attempt did, so a retry never sends twice. The IOC lists them (`listing`, `GET /v1/deliveries`) and
@@ -31,6 +31,10 @@ KINDS: dict[str, str] = {
     "forward": "chalicelib.services.forwarding:retry_owed",
     "citizen": "chalicelib.services.citizen_notify:retry_owed",
     "notice": "chalicelib.services.watch:retry_owed",
+    # issue 15: push, SMS and a follower's e-mail, rebuilt from the report's history
+    "push": "chalicelib.services.citizen_channels:retry_owed",
+    "sms": "chalicelib.services.citizen_channels:retry_owed",
+    "follower": "chalicelib.services.citizen_channels:retry_owed",
 }
 MAX_PER_RUN = 100  # a backlog is worked through over several runs, oldest first
 

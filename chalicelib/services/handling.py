@@ -39,6 +39,7 @@ class InboxFilters:
     status: str | None = None
     overdue: bool | None = None
     due_before: datetime | None = None
+    sort: str | None = None  # "due" (default) or "followers": most followed first (issue 15)
 
 
 class HandlingService:
@@ -117,4 +118,8 @@ class HandlingService:
             due_before = now if due_before is None else min(due_before, now)
         elif filters.overdue is False:
             due_after = now
+        if filters.sort == "followers":
+            from chalicelib.services.citizens import queue_by_followers
+
+            return queue_by_followers(unit, limit, cursor, due_after, due_before, filters.status)
         return unit_queue_window(unit, limit, cursor, due_after, due_before, filters.status)

@@ -337,6 +337,7 @@ def row_dict(row: Row) -> dict[str, Any]:
         "overdue_rate_label": row.overdue_rate_label,
         "median_working_days": row.median_working_days,
         "average_rating": row.average_rating,
+        "reopened": row.reopened,
     }
 
 

@@ -40,6 +40,8 @@ CONSUMERS: list[str] = [
     "chalicelib.services.imports:complete_imported",
     # telling the citizen (issue 5)
     "chalicelib.services.citizen_notify:notify_reporter",
+    # push, SMS, followers, duplicates followed, reopenings to the unit (issue 15)
+    "chalicelib.services.citizen_channels:notify_channels",
 ]
 
 

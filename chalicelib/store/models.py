@@ -61,6 +61,14 @@ class SweepIndex(GlobalSecondaryIndex["ReportItem"]):
     sweep_sk = UnicodeAttribute(range_key=True)
 
 
+class GeoIndex(GlobalSecondaryIndex["ReportItem"]):
+    """Nearby reports (issue 15): the geohash cell of the location (domain/geohash.py)."""
+
+    Meta = _index("geo-index")
+    geo_pk = UnicodeAttribute(hash_key=True)
+    geo_sk = UnicodeAttribute(range_key=True)
+
+
 class ReportItem(Model):
     """One report. `doc` holds the whole domain object as JSON; the other attributes are index keys and the
     few fields that filters and stream consumers read without decoding `doc`."""
@@ -87,6 +95,8 @@ class ReportItem(Model):
     queue_sk = UnicodeAttribute(null=True)
     sweep_pk = UnicodeAttribute(null=True)
     sweep_sk = UnicodeAttribute(null=True)
+    geo_pk = UnicodeAttribute(null=True)
+    geo_sk = UnicodeAttribute(null=True)
 
     public_index = PublicIndex()
     public_unit_index = PublicUnitIndex()
@@ -94,6 +104,7 @@ class ReportItem(Model):
     unit_index = UnitIndex()
     queue_index = QueueIndex()
     sweep_index = SweepIndex()
+    geo_index = GeoIndex()
 
 
 class LedgerIndex(GlobalSecondaryIndex["LedgerItem"]):

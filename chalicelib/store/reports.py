@@ -84,7 +84,21 @@ def to_item(report: Report) -> ReportItem:
     )
     if report.status == "received" and report.unit_code is None:
         item.sweep_pk, item.sweep_sk = UNROUTED_PARTITION, _rcv_sk(report)
+    _geo_keys(item, report)
     return item
+
+
+def _geo_keys(item: ReportItem, report: Report) -> None:
+    """The nearby index (issue 15): public reports that are open or resolved, under their geohash cell. A
+    resolved one stays until its 30 days are read past (domain/citizens.shown_nearby filters them)."""
+    from chalicelib.domain import geohash
+    from chalicelib.domain.citizens import NEARBY_STATUSES
+
+    if not report.is_public or report.status not in NEARBY_STATUSES:
+        return
+    lat, lng = report.location.lat, report.location.lng
+    item.geo_pk = geohash.encode(lat, lng)
+    item.geo_sk = f"{geohash.encode(lat, lng, 9)}#{report.id}"
 
 
 def from_item(item: ReportItem) -> Report:

@@ -1,12 +1,16 @@
-"""The local e-mail outbox: every message the app sends through (emulated) SES, kept as `.eml` files.
+"""The local outbox: every message the app sends through (emulated) SES, kept as `.eml` files, and every SMS
+and push message it sends through (emulated) SNS, kept as `.json` files beside them (issue 15).
 
-`GET /dev/outbox` lists them (to, subject, text, html, sent_at), oldest first. Files survive restarts.
+`GET /dev/outbox` lists them oldest first: e-mails (channel "email", to, subject, text, html, sent_at), SMS
+(channel "sms", to: the +84 number, text) and push (channel "push", to: the device's endpoint, subject: the
+title, text). Files survive restarts.
 """
 
 from __future__ import annotations
 
 import email
 import email.policy
+import json
 import os
 import re
 from datetime import UTC, datetime
@@ -20,6 +24,7 @@ class Outbox:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.region = region
         self._seen = 0
+        self._phone_seen: set[str] = set()
 
     def _backend(self) -> Any:
         from moto.core import DEFAULT_ACCOUNT_ID
@@ -49,7 +54,7 @@ class Outbox:
         """Write messages as .eml files, each once (a file per SES message id); returns how many were new."""
         existing = list(self.folder.glob("*.eml"))
         have = {p.stem.rsplit("Z-", 1)[-1] for p in existing}
-        count = len(existing)
+        count = len(existing) + len(list(self.folder.glob("*.json")))  # one numbering with SMS and push
         written = 0
         for message in messages:
             safe = re.sub(r"[^A-Za-z0-9_.-]", "_", message["id"])
@@ -62,15 +67,51 @@ class Outbox:
             os.replace(tmp, self.folder / f"{count:06d}-{stamp}-{safe}.eml")
             have.add(safe)
             written += 1
-        return written
+        return written + self._collect_phone()  # SMS and push beside the e-mails (issue 15)
 
     def collect(self) -> int:
         """Write messages SES accepted since the last call as .eml files; returns how many."""
         return self.write(self.take())
 
+    def _collect_phone(self) -> int:
+        """SMS and push messages SNS accepted since the last call, one .json file each (channel, to, text)."""
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.sns.models import sns_backends
+
+        backend = sns_backends[DEFAULT_ACCOUNT_ID][self.region]
+        found: list[tuple[str, dict[str, Any]]] = []
+        for message_id, (number, text) in list(backend.sms_messages.items()):
+            found.append((message_id, {"channel": "sms", "to": [number], "subject": "", "text": text}))
+        for arn, endpoint in list(backend.platform_endpoints.items()):
+            for message_id, raw in list(endpoint.messages.items()):
+                payload = json.loads(raw) if raw.startswith("{") else {"default": raw}
+                note = json.loads(payload.get("GCM", "{}")).get("notification", {})
+                found.append(
+                    (
+                        message_id,
+                        {
+                            "channel": "push",
+                            "to": [arn],
+                            "subject": note.get("title", ""),
+                            "text": payload.get("default", ""),
+                        },
+                    )
+                )
+        fresh = [(mid, m) for mid, m in found if mid not in self._phone_seen]
+        existing = len(list(self.folder.glob("*.eml"))) + len(list(self.folder.glob("*.json")))
+        for i, (message_id, message) in enumerate(fresh, start=existing + 1):
+            self._phone_seen.add(message_id)
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+            path = self.folder / f"{i:06d}-{stamp}.json"
+            path.write_text(json.dumps(message, ensure_ascii=False), encoding="utf-8")
+        return len(fresh)
+
     def items(self) -> list[dict[str, Any]]:
         out = []
-        for path in sorted(self.folder.glob("*.eml")):
+        for path in sorted([*self.folder.glob("*.eml"), *self.folder.glob("*.json")]):
+            if path.suffix == ".json":
+                out.append({**json.loads(path.read_text(encoding="utf-8")), **_stamp(path)})
+                continue
             msg = email.message_from_string(path.read_text(encoding="utf-8"), policy=email.policy.default)
             text = html = None
             for part in msg.walk():
@@ -87,6 +128,7 @@ class Outbox:
             )
             out.append(
                 {
+                    "channel": "email",
                     "to": [a.strip() for a in str(msg["To"] or "").split(",") if a.strip()],
                     "subject": str(msg["Subject"] or ""),
                     "text": text,
@@ -97,3 +139,9 @@ class Outbox:
                 }
             )
         return out
+
+
+def _stamp(path: Path) -> dict[str, Any]:
+    m = re.match(r"\d+-(\d{8}T\d{6})(\d*)Z", path.stem)
+    sent_at = datetime.strptime(m.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=UTC).isoformat() if m else None
+    return {"html": None, "attachments": [], "sent_at": sent_at, "file": path.name}

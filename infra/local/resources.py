@@ -32,4 +32,21 @@ def create_resources(settings: Any, client_factory: Any) -> dict[str, str]:
         )
     ses = client_factory("ses")
     ses.verify_email_identity(EmailAddress=settings.sender)
+    create_push_applications(settings, client_factory)
     return streams
+
+
+def create_push_applications(settings: Any, client_factory: Any) -> None:
+    """The SNS platform applications for app push (issue 15), named as chalicelib/notify/phone.py looks them
+    up where no ARN is configured. In AWS they are made with the real FCM/APNs credentials (docs/deploy.md)."""
+    sns = client_factory("sns")
+    prefix = settings.reports_table.removesuffix("-reports")
+    existing = {
+        a["PlatformApplicationArn"].rsplit("/", 1)[-1]
+        for a in sns.list_platform_applications().get("PlatformApplications", [])
+    }
+    for platform, kind in (("fcm", "GCM"), ("apns", "APNS")):
+        if f"{prefix}-{platform}" not in existing:
+            sns.create_platform_application(
+                Name=f"{prefix}-{platform}", Platform=kind, Attributes={"PlatformCredential": "local"}
+            )

@@ -37,8 +37,8 @@ class LiveStack:
         self.log_path = log_path
         self._issuer = DevIssuer(state_dir)
 
-    def token(self, role: str, unit: str | None = None, sub: str | None = None) -> str:
-        return self._issuer.token(role, unit, sub)
+    def token(self, role: str, unit: str | None = None, sub: str | None = None, **claims: Any) -> str:
+        return self._issuer.token(role, unit, sub, **claims)
 
     def request(
         self,

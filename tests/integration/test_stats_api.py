@@ -64,6 +64,7 @@ def test_the_ioc_gets_every_unit_and_the_province(client, tokens, counted) -> No
         "overdue_rate_label": "50%",
         "median_working_days": None,
         "average_rating": None,
+        "reopened": 0,
     }
     assert rows["098"]["resolved_on_time"] == 1
     assert rows["098"]["median_working_days"] == 2
@@ -144,6 +145,7 @@ def test_csv_for_excel_is_the_same_table(client, tokens, counted) -> None:
         "Tỷ lệ PAHT quá hạn giải quyết",
         "Số ngày làm việc (trung vị)",
         "Đánh giá trung bình",
+        "Mở lại",
     ]
     as_json = json.loads(client.http.get(URL, headers=tokens("ioc")).body)
     for line, row in zip(rows[1:-1], as_json["rows"], strict=True):

@@ -227,7 +227,20 @@ def test_csv_for_excel() -> None:
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:])))
     assert tuple(rows[0]) == CSV_HEADERS
-    assert rows[1] == ["1", "UBND Thành phố Điện Biên Phủ", "3", "1", "1", "0", "2", "2", "66,7%", "1", ""]
+    assert rows[1] == [
+        "1",
+        "UBND Thành phố Điện Biên Phủ",
+        "3",
+        "1",
+        "1",
+        "0",
+        "2",
+        "2",
+        "66,7%",
+        "1",
+        "",
+        "0",
+    ]
     assert rows[-1][:3] == ["", "Tổng cộng", "3"]
     assert len(rows) == 1 + 10 + 1
 
@@ -249,4 +262,4 @@ def test_the_histogram_has_a_fixed_width() -> None:
     very_late = assigned(status=Status.RESOLVED, closed_at=vn(2024, 7, 1, 9, 0))  # ~60 working days
     assert contribution(very_late, CAL)[1][f"wd_{WD_CAP}"] == 1  # type: ignore[index]
     assert set(contribution(very_late, CAL)[1]) <= set(CELL_FIELDS)  # type: ignore[index]
-    assert len(CELL_FIELDS) == 8 + WD_CAP + 1
+    assert len(CELL_FIELDS) == 9 + WD_CAP + 1  # eight counters of the letter and ours, "reopened" (issue 15)

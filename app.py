@@ -20,6 +20,7 @@ from chalicelib.api import http
 from chalicelib.api.auth import AuthError, verify_token
 from chalicelib.api.schemas import AttachmentRequest, SubmitReport
 from chalicelib.domain.report import parse_instant
+from chalicelib.routes.console import console_blueprint
 
 APP_NAME = "fieldreport"
 
@@ -510,3 +511,8 @@ def weekly_report(event: Any) -> dict[str, Any]:
     summary = StatsService().weekly_report(parse_instant(event.time))
     logger.info("weekly report", extra={k: v for k, v in summary.items() if k != "recipients"})
     return summary
+
+
+# ---------------------------------------------------------------- web console (issue 13)
+
+app.register_blueprint(console_blueprint(jwt_auth, clock))

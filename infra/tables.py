@@ -41,6 +41,7 @@ _TABLES: dict[str, dict[str, Any]] = {
             "queue_sk",
             "sweep_pk",
             "sweep_sk",
+            "all_pk",
         ),
         "KeySchema": [{"AttributeName": "report_id", "KeyType": "HASH"}],
         "GlobalSecondaryIndexes": [
@@ -50,6 +51,7 @@ _TABLES: dict[str, dict[str, Any]] = {
             _gsi("unit-index", "unit_code", "rcv_sk"),
             _gsi("queue-index", "queue_unit", "queue_sk"),
             _gsi("sweep-index", "sweep_pk", "sweep_sk"),
+            _gsi("province-index", "all_pk", "rcv_sk"),
         ],
         "StreamSpecification": {"StreamViewType": "NEW_AND_OLD_IMAGES"},
     },

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from chalicelib.api import action_schemas, deliveries, schemas, stats_schemas
+from chalicelib.api import action_schemas, console_schemas, deliveries, schemas, stats_schemas
 
 REF = "#/components/schemas/{model}"
 
@@ -112,6 +112,8 @@ EXTRA_OPERATIONS: list[Operation] = [
         ["from", "to", "format"],
     ),
 ]
+
+EXTRA_OPERATIONS += console_schemas.OPERATIONS  # web console (issue 13)
 
 
 def _all_models() -> list[type[BaseModel]]:

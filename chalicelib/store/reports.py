@@ -20,6 +20,7 @@ from chalicelib.store.models import LedgerItem, ReportItem, bind
 
 PUBLIC_PARTITION = "PUB"
 SWEEP_PARTITION = "OPEN"
+PROVINCE_PARTITION = "ALL"
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,8 @@ def to_item(report: Report) -> ReportItem:
         queue_sk=f"{utc_text(queue_due)}#{report.id}" if open_ and queue_due else None,
         sweep_pk=SWEEP_PARTITION if check_at else None,
         sweep_sk=f"{utc_text(check_at)}#{report.id}" if check_at else None,
+        all_pk=PROVINCE_PARTITION,
+        open_due=utc_text(report.current_deadline) if report.current_deadline else None,
     )
     return item
 

@@ -195,6 +195,7 @@ class InboxRow(Out):
     overdue: bool
     address: str | None
     hidden: bool
+    summary: Annotated[str, Field(description="Những chữ đầu của nội dung phản ánh (trang quản trị)")] = ""
 
 
 class InboxPage(Out):
@@ -227,6 +228,7 @@ def inbox_filters(params: dict[str, str] | None) -> Any:
         due_before=http.parse_query(
             params, "due_before", _instant, "thời điểm ISO 8601 hoặc ngày YYYY-MM-DD"
         ),
+        category=http.parse_query(params, "category", str, "mã lĩnh vực"),
     )
 
 
@@ -237,4 +239,6 @@ def inbox_row(report: Any, viewer: Any, now: datetime) -> dict[str, Any]:
     view = report_view(report, viewer, now, lambda key: "")
     row = {name: view[name] for name in InboxRow.model_fields if name in view}
     row["hidden"] = report.hidden is not None
+    words = report.description.strip()
+    row["summary"] = words if len(words) <= 90 else words[:89].rsplit(" ", 1)[0] + "…"
     return InboxRow.model_validate(row).model_dump(mode="json")

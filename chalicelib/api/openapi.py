@@ -99,7 +99,7 @@ EXTRA_OPERATIONS: list[Operation] = [
         None,
         {200: action_schemas.InboxPage},
         True,
-        ["unit", "status", "overdue", "due_before", "limit", "cursor"],
+        ["unit", "status", "overdue", "due_before", "category", "limit", "cursor"],
     ),
     # statistics (issue 7)
     (

@@ -26,10 +26,10 @@ ACTION_LABELS: Final[Mapping[str, str]] = {
     ActionType.EXTEND: "Gia hạn",
     ActionType.RESOLVE: "Trả lời",
     ActionType.RETURN: "Trả lại IOC",
-    ActionType.COMMENT: "Ghi chú nội bộ",
     ActionType.REASSIGN: "Chuyển đơn vị xử lý",
     ActionType.HIDE: "Ẩn",
     ActionType.UNHIDE: "Bỏ ẩn",
+    ActionType.COMMENT: "Ghi chú nội bộ",
 }
 
 # The order buttons appear in: the usual next step first.

@@ -39,6 +39,7 @@ class InboxFilters:
     status: str | None = None
     overdue: bool | None = None
     due_before: datetime | None = None
+    category: str | None = None
 
 
 class HandlingService:
@@ -111,4 +112,4 @@ class HandlingService:
             due_before = now if due_before is None else min(due_before, now)
         elif filters.overdue is False:
             due_after = now
-        return unit_queue_window(unit, limit, cursor, due_after, due_before, filters.status)
+        return unit_queue_window(unit, limit, cursor, due_after, due_before, filters.status, filters.category)

@@ -231,3 +231,20 @@ def test_someone_elses_change_is_shown_and_the_page_reloads_with_the_keyboard(co
     page.locator("h1 .status", has_text="Đang xử lý").wait_for()
     assert "Tiếp nhận" not in action_buttons(page)
     c.shot("1-conflict")
+
+
+def test_the_forwarding_e_mails_link_opens_the_consoles_page_of_the_report(console, live_stack):
+    report_id = assigned_report(live_stack, "Nắp cống bị vỡ trên vỉa hè.")
+    mail = live_stack.wait_for(
+        lambda: next((m for m in live_stack.outbox() if report_id in m["text"] and "ubnd.03127" in str(m["to"])), None)
+    )
+    link = re.search(r'href="([^"]+)">Xử lý phản ánh trên hệ thống', mail["html"]).group(1)
+    assert link == f"{live_stack.base_url}/#/xu-ly/{report_id}"
+    c = console(PHONE)
+    page = c.open(link.removeprefix(live_stack.base_url + "/"))
+    page.get_by_label("Vai trò").select_option(label=OFFICER)
+    page.get_by_label("Đơn vị").select_option(label=UNIT_NAME)
+    page.get_by_role("button", name="Đăng nhập", exact=True).click()
+    page.get_by_role("heading", name=re.compile(f"Phản ánh {report_id}")).wait_for()
+    assert "Tiếp nhận" in action_buttons(page)
+    c.shot("1-from-email")

@@ -26,19 +26,25 @@ export function RowsTable({ rows, caption }: { rows: Row[]; caption: string }) {
             return (
               <tr key={r.id} class={r.overdue ? "is-overdue" : ""}>
                 <td data-label="Mã">
-                  <a href={`#/xu-ly/${r.id}`}>{r.id}</a>
-                  {r.hidden && <span class="tag">đã ẩn</span>}
+                  <div>
+                    <a href={`#/xu-ly/${r.id}`}>{r.id}</a>
+                    {r.hidden && <span class="tag">đã ẩn</span>}
+                  </div>
                 </td>
                 <td data-label="Nội dung">
-                  <strong>{r.category.name}</strong>
-                  <br />
-                  {r.summary}
-                  {r.unit && <div class="muted">{r.unit.name}</div>}
+                  <div>
+                    <strong>{r.category.name}</strong>
+                    <br />
+                    {r.summary}
+                    {r.unit && <div class="muted">{r.unit.name}</div>}
+                  </div>
                 </td>
                 <td data-label="Tiếp nhận">{date(r.received_at)}</td>
                 <td data-label="Hạn">
-                  {dateTime(deadline)}
-                  <div class={r.overdue ? "late" : "left"}>{timeLeft(cal, deadline, r.overdue)}</div>
+                  <div>
+                    {dateTime(deadline)}
+                    <div class={r.overdue ? "late" : "left"}>{timeLeft(cal, deadline, r.overdue)}</div>
+                  </div>
                 </td>
                 <td data-label="Trạng thái">
                   <Status status={r.status} label={r.status_label} overdue={r.overdue} />

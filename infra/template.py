@@ -34,6 +34,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from infra.console import console_environment, console_outputs, console_resources
 from infra.gateway import GATEWAY_RESPONSES
 from infra.gateway import body as gateway_body
 from infra.tables import definitions
@@ -176,7 +177,7 @@ def _parameters() -> dict[str, Any]:
         },
         "AppBaseUrl": {
             "Type": "String",
-            "Description": "Public address of the citizen web app; links in e-mails point there.",
+            "Description": "Public address of the web console (its CloudFront domain or one aimed at it); e-mails link there.",
             "AllowedPattern": r"^https?://\S+$",
         },
         "AllowedOrigins": {
@@ -700,7 +701,7 @@ def merge_template(stage: str, chalice_template: dict[str, Any]) -> dict[str, An
     names: dict[str, str] = {}
     app_logs: list[str] = []
     auth_logs: list[str] = []
-    environment = _environment(stage)
+    environment = {**_environment(stage), **console_environment(USER_POOL_CLIENT)}  # issue 13
     for logical_id, resource in chalice_functions.items():
         name = function_name(stage, resource)
         names[logical_id] = name
@@ -773,6 +774,7 @@ def merge_template(stage: str, chalice_template: dict[str, Any]) -> dict[str, An
                 "GatewayResponses": _gateway_responses(),
             }
         }
+    resources.update(console_resources(stage, USER_POOL, API if api_stage else None, api_stage))  # issue 13
     names[SIGNUP_FUNCTION] = f"{prefix(stage)}-citizen_signup"
     resources.update(_alarms(stage, names, api_stage))
 
@@ -782,6 +784,7 @@ def merge_template(stage: str, chalice_template: dict[str, Any]) -> dict[str, An
         "MediaBucketName": {"Value": _ref(MEDIA_BUCKET)},
         "StreamDeadLetterQueueUrl": {"Value": _ref(DEAD_LETTER_QUEUE)},
         "AlarmTopicArn": {"Value": _ref(ALARM_TOPIC)},
+        **console_outputs(),  # issue 13
     }
     for logical_id in definitions(table_names(stage)):
         outputs[f"{logical_id}Name"] = {"Value": _ref(logical_id)}

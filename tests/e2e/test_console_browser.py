@@ -12,6 +12,7 @@ import base64
 import csv
 import io
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,7 +35,14 @@ REPORTER = ("Nguyễn Văn An", "+84912345678", "an.nguyen@example.vn")
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
-ASSIGNED_ACTIONS = ["Tiếp nhận", "Từ chối", "Yêu cầu bổ sung thông tin", "Trả lời", "Trả lại IOC", "Ghi chú nội bộ"]
+ASSIGNED_ACTIONS = [
+    "Tiếp nhận",
+    "Từ chối",
+    "Yêu cầu bổ sung thông tin",
+    "Trả lời",
+    "Trả lại IOC",
+    "Ghi chú nội bộ",
+]
 
 
 def assigned_report(stack: Any, description: str) -> str:
@@ -48,7 +56,9 @@ def assigned_report(stack: Any, description: str) -> str:
     )
     assert status == 201, body
     report_id = body["id"]
-    stack.wait_for(lambda: stack.request("GET", f"/v1/reports/{report_id}", token=token)[1]["status"] == "assigned")
+    stack.wait_for(
+        lambda: stack.request("GET", f"/v1/reports/{report_id}", token=token)[1]["status"] == "assigned"
+    )
     return report_id
 
 
@@ -68,7 +78,9 @@ def console(browser: Any, live_stack: Any, request: pytest.FixtureRequest) -> An
         c.close()
 
 
-def test_officer_takes_a_report_from_assigned_to_resolved_with_clicks_on_a_phone(console, live_stack, tmp_path):
+def test_officer_takes_a_report_from_assigned_to_resolved_with_clicks_on_a_phone(
+    console, live_stack, tmp_path
+):
     first = assigned_report(live_stack, "Rác thải đổ trộm ven đường Võ Nguyên Giáp, bốc mùi hôi.")
     second = assigned_report(live_stack, "Đèn đường hỏng trước chợ trung tâm.")
     c = console(PHONE)
@@ -92,18 +104,27 @@ def test_officer_takes_a_report_from_assigned_to_resolved_with_clicks_on_a_phone
     page.get_by_role("status").filter(has_text="Đã thực hiện: Tiếp nhận").wait_for()
     page.locator("h1 .status", has_text="Đang xử lý").wait_for()
     assert action_buttons(page) == [
-        "Từ chối", "Yêu cầu bổ sung thông tin", "Gia hạn", "Trả lời", "Trả lại IOC", "Ghi chú nội bộ"
+        "Từ chối",
+        "Yêu cầu bổ sung thông tin",
+        "Gia hạn",
+        "Trả lời",
+        "Trả lại IOC",
+        "Ghi chú nội bộ",
     ]
 
     page.get_by_role("button", name="Gia hạn", exact=True).click()
     assert page.get_by_label("Thời hạn mới (hết ngày)").input_value(), "the earliest allowed day is offered"
-    page.get_by_label("Thông báo công khai (lý do, tình trạng giải quyết)").fill("Chờ xe chở rác của công ty môi trường.")
+    page.get_by_label("Thông báo công khai (lý do, tình trạng giải quyết)").fill(
+        "Chờ xe chở rác của công ty môi trường."
+    )
     page.get_by_role("button", name="Xác nhận: Gia hạn").click()
     page.get_by_role("status").filter(has_text="Đã thực hiện: Gia hạn").wait_for()
     page.locator(".timeline").first.get_by_text("Chờ xe chở rác", exact=False).wait_for()
 
     page.get_by_role("button", name="Trả lời", exact=True).click()
-    page.get_by_label("Nội dung trả lời (công khai)").fill("Đã thu gom toàn bộ rác thải và xử lý nơi đổ trộm.")
+    page.get_by_label("Nội dung trả lời (công khai)").fill(
+        "Đã thu gom toàn bộ rác thải và xử lý nơi đổ trộm."
+    )
     photo = tmp_path / "sau-khi-xu-ly.png"
     photo.write_bytes(PNG)
     page.get_by_label("Ảnh kết quả xử lý").set_input_files(str(photo))
@@ -165,7 +186,7 @@ def test_ioc_reads_the_table_downloads_csv_reassigns_and_hides_on_a_desktop(cons
     c.shot("1-stats")
     with page.expect_download() as download:
         page.get_by_role("button", name="Tải xuống CSV").click()
-    content = open(download.value.path(), encoding="utf-8-sig").read()
+    content = Path(download.value.path()).read_text(encoding="utf-8-sig")
     table = list(csv.reader(io.StringIO(content)))
     assert len(table) > 2 and any(UNIT_NAME in ",".join(row) for row in table)
     assert download.value.suggested_filename.startswith("thong-ke-paht-")
@@ -221,7 +242,9 @@ def test_someone_elses_change_is_shown_and_the_page_reloads_with_the_keyboard(co
     assert "Tiếp nhận" in action_buttons(page)
     # A colleague accepts the same report from another device meanwhile.
     colleague = live_stack.token("officer", UNIT, sub="dong-nghiep")
-    status, _ = live_stack.request("POST", f"/v1/reports/{report_id}/actions", {"type": "accept"}, token=colleague)
+    status, _ = live_stack.request(
+        "POST", f"/v1/reports/{report_id}/actions", {"type": "accept"}, token=colleague
+    )
     assert status == 200
     page.get_by_role("button", name="Tiếp nhận", exact=True).focus()
     page.keyboard.press("Enter")
@@ -236,7 +259,9 @@ def test_someone_elses_change_is_shown_and_the_page_reloads_with_the_keyboard(co
 def test_the_forwarding_e_mails_link_opens_the_consoles_page_of_the_report(console, live_stack):
     report_id = assigned_report(live_stack, "Nắp cống bị vỡ trên vỉa hè.")
     mail = live_stack.wait_for(
-        lambda: next((m for m in live_stack.outbox() if report_id in m["text"] and "ubnd.03127" in str(m["to"])), None)
+        lambda: next(
+            (m for m in live_stack.outbox() if report_id in m["text"] and "ubnd.03127" in str(m["to"])), None
+        )
     )
     link = re.search(r'href="([^"]+)">Xử lý phản ánh trên hệ thống', mail["html"]).group(1)
     assert link == f"{live_stack.base_url}/#/xu-ly/{report_id}"

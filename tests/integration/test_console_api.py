@@ -19,7 +19,9 @@ def get(client, path: str, headers: dict[str, str] | None = None) -> tuple[int, 
 
 
 def post(client, path: str, headers: dict[str, str], body: dict[str, Any]) -> tuple[int, Any]:
-    response = client.http.post(path, headers={**headers, "Content-Type": "application/json"}, body=json.dumps(body))
+    response = client.http.post(
+        path, headers={**headers, "Content-Type": "application/json"}, body=json.dumps(body)
+    )
     return response.status_code, json.loads(response.body)
 
 
@@ -105,7 +107,13 @@ def test_the_ioc_list_pages_newest_first_with_the_cursor(client, tokens, provinc
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("?status=done", "status"), ("?overdue=yes", "overdue"), ("?id=abc", "id"), ("?limit=0", "limit"), ("?cursor=xyz", "cursor")],
+    [
+        ("?status=done", "status"),
+        ("?overdue=yes", "overdue"),
+        ("?id=abc", "id"),
+        ("?limit=0", "limit"),
+        ("?cursor=xyz", "cursor"),
+    ],
 )
 def test_bad_filters_are_named(client, tokens, aws_env, query, field):
     status, body = get(client, "/v1/ioc/reports" + query, tokens("ioc"))
@@ -136,4 +144,11 @@ def test_the_openapi_document_declares_the_additions(client):
     actions = doc["paths"]["/v1/reports/{report_id}/actions"]["get"]
     assert "ReportActionsOut" in json.dumps(actions["responses"]["200"])
     listed = doc["paths"]["/v1/ioc/reports"]["get"]
-    assert {p["name"] for p in listed["parameters"]} >= {"unit", "status", "overdue", "category", "id", "cursor"}
+    assert {p["name"] for p in listed["parameters"]} >= {
+        "unit",
+        "status",
+        "overdue",
+        "category",
+        "id",
+        "cursor",
+    }

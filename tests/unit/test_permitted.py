@@ -43,7 +43,9 @@ def _accepted(report, name: str, who: str) -> bool:
 @pytest.mark.parametrize("hidden", [False, True], ids=["shown", "hidden"])
 @pytest.mark.parametrize("status", list(Status), ids=lambda s: s.value)
 @pytest.mark.parametrize("who", list(ACTORS))
-def test_listed_exactly_when_the_workflow_accepts(who: str, status: Status, hidden: bool, at_ioc: bool) -> None:
+def test_listed_exactly_when_the_workflow_accepts(
+    who: str, status: Status, hidden: bool, at_ioc: bool
+) -> None:
     report = make_report(status)
     if hidden:
         report = replace(report, hidden=Hidden(reason="Vi phạm", at=datetime(2026, 4, 28, tzinfo=UTC)))
@@ -58,5 +60,10 @@ def test_buttons_carry_the_consoles_words_in_order() -> None:
     assert list(ACTION_LABELS.values()) == CONSOLE_WORDS
     officer = allowed_actions(make_report(Status.IN_PROGRESS), ACTORS["officer"], REGISTRY)
     assert [ACTION_LABELS[a] for a in officer] == [
-        "Từ chối", "Yêu cầu bổ sung thông tin", "Gia hạn", "Trả lời", "Trả lại IOC", "Ghi chú nội bộ"
+        "Từ chối",
+        "Yêu cầu bổ sung thông tin",
+        "Gia hạn",
+        "Trả lời",
+        "Trả lại IOC",
+        "Ghi chú nội bộ",
     ]

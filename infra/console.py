@@ -82,7 +82,7 @@ def _bucket_policy() -> dict[str, Any]:
                         "Sid": "TlsOnly",
                         "Effect": "Deny",
                         "Principal": "*",
-                        "Action": "s3:*",
+                        "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
                         "Resource": [{"Fn::GetAtt": [CONSOLE_BUCKET, "Arn"]}, objects],
                         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
                     },

@@ -94,7 +94,7 @@ format: $(STAMP)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench: $(STAMP)
+bench: $(STAMP) $(CONSOLE) $(CHROMIUM)
 	$(PY) -m bench
 
 token: $(STAMP)

@@ -168,6 +168,7 @@ def document() -> dict[str, Any]:
             op["responses"]["401"] = error
             op["responses"]["403"] = error
         paths.setdefault(path, {})[method] = op
+    console_schemas.refine_parameters(paths)  # web console (issue 13)
     return {
         "openapi": "3.1.0",
         "info": {

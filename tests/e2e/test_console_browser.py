@@ -136,8 +136,12 @@ def test_officer_takes_a_report_from_assigned_to_resolved_with_clicks_on_a_phone
     assert action_buttons(page) == ["Ghi chú nội bộ"]
     c.shot("4-resolved")
 
-    citizen = console(PHONE, "public")
-    public = citizen.open(f"#/phan-anh/{first}")
+    citizen_sees_the_answer(console(PHONE, "public"), first)
+
+
+def citizen_sees_the_answer(citizen: Console, report_id: str) -> None:
+    """The page the citizen's e-mail links to: the answer and its photo, nothing personal."""
+    public = citizen.open(f"#/phan-anh/{report_id}")
     public.get_by_text("Đã thu gom toàn bộ rác thải", exact=False).first.wait_for()
     public.get_by_role("img", name="Ảnh 1 của phản ánh").wait_for()
     text = public.locator("main").inner_text()
@@ -170,6 +174,11 @@ def test_request_for_information_previews_the_annex_letter(console, live_stack):
     p.get_by_text("(2) Ảnh chụp rõ hiện trường", exact=False).first.wait_for()
     assert REPORTER[0] not in p.locator("main").inner_text(), "the public letter hides the reporter's name"
     public.shot("2-public")
+    # The citizen's e-mail about it links to that public page.
+    link = f"{live_stack.base_url}/#/phan-anh/{report_id}"
+    live_stack.wait_for(
+        lambda: any(link in m["text"] and REPORTER[2] in str(m["to"]) for m in live_stack.outbox())
+    )
 
 
 def test_ioc_reads_the_table_downloads_csv_reassigns_and_hides_on_a_desktop(console, live_stack):

@@ -13,6 +13,7 @@ ROLE ?= citizen
 API ?= http://127.0.0.1:8000
 
 .PHONY: help venv run test test-unit test-integration test-e2e lint format bench token sla digest weekly import package deploy lint-cfn clean fuzz open311-key
+.PHONY: console chromium
 
 help:
 	@echo "make run      start the whole system locally (emulated AWS, API on 127.0.0.1:8000, stream worker, scheduler, outbox)"
@@ -31,10 +32,32 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 venv: $(STAMP)
 
-run: $(STAMP)
+# The web console (web/, issue 13): `npm ci` when the lock file changes, a build when a source changes.
+WEB_DEPS := web/node_modules/.installed
+CONSOLE := web/dist/index.html
+WEB_SRC := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+
+$(WEB_DEPS): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+$(CONSOLE): $(WEB_DEPS) $(WEB_SRC)
+	cd web && npm run -s build
+
+console: $(CONSOLE)
+
+# The browser tests drive Debian's Chromium (Playwright's own browser download cannot be fetched here).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -q
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -q chromium
+
+chromium: $(CHROMIUM)
+
+run: $(STAMP) $(CONSOLE)
 	$(PY) -m infra.local.devstack
 
-test: $(STAMP)
+test: $(STAMP) $(CONSOLE) $(CHROMIUM)
 	$(PY) -m pytest -n 2 --dist loadfile
 
 test-unit: $(STAMP)
@@ -46,10 +69,11 @@ test-integration: $(STAMP)
 test-e2e: $(STAMP)
 	$(PY) -m pytest tests/e2e
 
-lint: $(STAMP)
+lint: $(STAMP) $(WEB_DEPS)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	cd web && npx --no-install tsc --noEmit
 	@$(MAKE) --no-print-directory lint-cfn
 
 # cfn-lint lives in its own environment: aws-sam-translator pins pydantic, which would downgrade the app's.
@@ -72,7 +96,7 @@ format: $(STAMP)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench: $(STAMP)
+bench: $(STAMP) $(CONSOLE) $(CHROMIUM)
 	$(PY) -m bench
 
 # schemathesis against the local stack's served OpenAPI, every role, about FUZZ_REQUESTS requests; prints the
@@ -105,10 +129,11 @@ import: $(STAMP)
 	@$(PY) -m tools.import_reports "$(FILE)" --local $(if $(SOURCE),--source "$(SOURCE)")
 
 # dist/STAGE/sam.json (Chalice's template merged with infra/template.py) and deployment.zip; prints its size.
-package: $(STAMP)
+package: $(STAMP) $(CONSOLE)
 	@case "$(STAGE)" in dev|prod) ;; *) echo "STAGE must be dev or prod"; exit 2;; esac
 	rm -rf dist/$(STAGE)
 	$(PY) -m infra.template package --stage $(STAGE) --out dist/$(STAGE)
+	cp -r web/dist dist/$(STAGE)/console  # upload to the console bucket (docs/deploy.md)
 
 # Deploying needs an AWS account, so this only prints the commands (docs/deploy.md explains each value).
 ARTIFACT_BUCKET ?= <an S3 bucket of yours for deployment artifacts>

@@ -22,6 +22,7 @@ from chalicelib.api.schemas import AttachmentRequest, SubmitReport
 from chalicelib.domain.instants import parse_day
 from chalicelib.domain.report import parse_instant
 from chalicelib.routes.citizens import blueprint as citizens_blueprint
+from chalicelib.routes.console import console_blueprint
 from chalicelib.routes.open311 import bp as open311_routes
 
 APP_NAME = "fieldreport"
@@ -558,3 +559,7 @@ def weekly_report(event: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------- Open311 GeoReport v2 (issue 14)
 
 app.register_blueprint(open311_routes)
+
+# ---------------------------------------------------------------- web console (issue 13)
+
+app.register_blueprint(console_blueprint(jwt_auth, clock))

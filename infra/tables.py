@@ -43,6 +43,7 @@ _TABLES: dict[str, dict[str, Any]] = {
             "sweep_sk",
             "geo_pk",
             "geo_sk",
+            "all_pk",
         ),
         "KeySchema": [{"AttributeName": "report_id", "KeyType": "HASH"}],
         "GlobalSecondaryIndexes": [
@@ -54,6 +55,7 @@ _TABLES: dict[str, dict[str, Any]] = {
             _gsi("sweep-index", "sweep_pk", "sweep_sk"),
             # nearby reports (issue 15): geohash cell -> reports there; sparse, public and open or resolved
             _gsi("geo-index", "geo_pk", "geo_sk"),
+            _gsi("province-index", "all_pk", "rcv_sk"),
         ],
         "StreamSpecification": {"StreamViewType": "NEW_AND_OLD_IMAGES"},
     },

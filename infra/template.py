@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from infra import citizen_channels
+from infra.console import console_environment, console_outputs, console_resources
 from infra.gateway import GATEWAY_RESPONSES
 from infra.gateway import body as gateway_body
 from infra.media import MEDIA_FUNCTION, media_function_budget
@@ -180,7 +181,7 @@ def _parameters() -> dict[str, Any]:
         },
         "AppBaseUrl": {
             "Type": "String",
-            "Description": "Public address of the citizen web app; links in e-mails point there.",
+            "Description": "Public address of the web console (its CloudFront domain or one aimed at it); e-mails link there.",
             "AllowedPattern": r"^https?://\S+$",
         },
         "AllowedOrigins": {
@@ -728,7 +729,7 @@ def merge_template(stage: str, chalice_template: dict[str, Any]) -> dict[str, An
     names: dict[str, str] = {}
     app_logs: list[str] = []
     auth_logs: list[str] = []
-    environment = _environment(stage)
+    environment = {**_environment(stage), **console_environment(USER_POOL_CLIENT)}  # issue 13
     for logical_id, resource in chalice_functions.items():
         name = function_name(stage, resource)
         names[logical_id] = name
@@ -803,6 +804,7 @@ def merge_template(stage: str, chalice_template: dict[str, Any]) -> dict[str, An
                 "GatewayResponses": _gateway_responses(),
             }
         }
+    resources.update(console_resources(stage, USER_POOL, API if api_stage else None, api_stage))  # issue 13
     from infra import least_privilege  # one role per function, TLS-only bucket, MFA, WAF, access logs
 
     extra_parameters = least_privilege.apply(stage, resources, chalice_functions, auth, api_stage)
@@ -817,6 +819,7 @@ def merge_template(stage: str, chalice_template: dict[str, Any]) -> dict[str, An
         "MediaBucketName": {"Value": _ref(MEDIA_BUCKET)},
         "StreamDeadLetterQueueUrl": {"Value": _ref(DEAD_LETTER_QUEUE)},
         "AlarmTopicArn": {"Value": _ref(ALARM_TOPIC)},
+        **console_outputs(),  # issue 13
     }
     for logical_id in definitions(table_names(stage)):
         outputs[f"{logical_id}Name"] = {"Value": _ref(logical_id)}

@@ -207,6 +207,7 @@ class InboxRow(Out):
     address: str | None
     hidden: bool
     followers: Annotated[int, Field(ge=0, description="Số người theo dõi (issue 15)")] = 0
+    summary: Annotated[str, Field(description="Những chữ đầu của nội dung phản ánh (trang quản trị)")] = ""
 
 
 class InboxPage(Out):
@@ -249,6 +250,7 @@ def inbox_filters(params: dict[str, str] | None) -> Any:
             "thời điểm ISO 8601 hoặc ngày YYYY-MM-DD, trong khoảng năm 2000–2100",
         ),
         sort=http.parse_query(params, "sort", _sort, "'due' hoặc 'followers'"),
+        category=http.parse_query(params, "category", str, "mã lĩnh vực"),
     )
 
 
@@ -259,4 +261,6 @@ def inbox_row(report: Any, viewer: Any, now: datetime) -> dict[str, Any]:
     view = report_view(report, viewer, now, lambda key: "")
     row = {name: view[name] for name in InboxRow.model_fields if name in view}
     row["hidden"] = report.hidden is not None
+    words = report.description.strip()
+    row["summary"] = words if len(words) <= 90 else words[:89].rsplit(" ", 1)[0] + "…"
     return InboxRow.model_validate(row).model_dump(mode="json")

@@ -117,7 +117,7 @@ def verify_token(authorization: str | None) -> Principal:
             token,
             key=key,
             algorithms=["RS256"],
-            audience=s.jwt_audience,
+            audience=s.jwt_audience.split(","),  # the mobile app's and the console's clients (issue 13)
             issuer=s.jwt_issuer,
             options={"require": ["exp", "iat", "iss", "sub", "aud", "token_use"]},
             leeway=30,

@@ -68,7 +68,8 @@ def LongText(min_length: int = 0, max_length: int = 4000, description: str | Non
 
 def _bounded(value: datetime) -> datetime:
     try:
-        return in_range(value)
+        # The store keeps milliseconds: the answer to a write must already say what every later read says.
+        return in_range(value).replace(microsecond=value.microsecond // 1000 * 1000)
     except (InstantOutOfRange, OverflowError):
         raise PydanticCustomError(
             "instant_range", "instant out of range", {"min_year": MIN_YEAR, "max_year": MAX_YEAR}

@@ -8,7 +8,15 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from chalicelib.api import action_schemas, deliveries, delivery_ops, open311_schemas, schemas, stats_schemas
+from chalicelib.api import (
+    action_schemas,
+    console_schemas,
+    deliveries,
+    delivery_ops,
+    open311_schemas,
+    schemas,
+    stats_schemas,
+)
 from chalicelib.api.citizen_openapi import OPERATIONS as CITIZEN_OPERATIONS
 from chalicelib.api.citizen_schemas import SubmittedReport
 
@@ -104,7 +112,7 @@ EXTRA_OPERATIONS: list[Operation] = [
         None,
         {200: action_schemas.InboxPage},
         True,
-        ["unit", "status", "overdue", "due_before", "sort", "limit", "cursor"],
+        ["unit", "status", "overdue", "due_before", "category", "sort", "limit", "cursor"],
     ),
     # statistics (issue 7)
     (
@@ -125,6 +133,7 @@ EXTRA_OPERATIONS += delivery_ops.OPERATIONS  # what is still owed: the IOC's res
 
 # citizens: nearby, followers, devices, notifications (issue 15)
 EXTRA_OPERATIONS += CITIZEN_OPERATIONS
+EXTRA_OPERATIONS += console_schemas.OPERATIONS  # web console (issue 13)
 
 
 def _all_models() -> list[type[BaseModel]]:
@@ -186,6 +195,7 @@ def document() -> dict[str, Any]:
             op["responses"]["403"] = error
         paths.setdefault(path, {})[method] = op
     paths.update(open311_schemas.paths())  # Open311 GeoReport v2 (issue 14)
+    console_schemas.refine_parameters(paths)  # web console (issue 13)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -99,9 +99,10 @@ def _unit_name(code: str | None) -> str | None:
 
 
 def _link(report_id: str) -> str:
-    from chalicelib.config import settings
+    """What a citizen opens: the public page of the report (notify/links.py builds every link)."""
+    from chalicelib.notify.links import public_report_url
 
-    return f"{settings().app_base_url.rstrip('/')}/v1/reports/{report_id}"
+    return public_report_url(report_id)
 
 
 def messages_for(report: Report, index: int, entry: HistoryEntry, listener: Listener) -> list[Message]:
@@ -238,6 +239,7 @@ def _tell_unit_of_reopening(change: ReportChange) -> None:
     """A reopened report goes back to its unit at once: an e-mail to the unit's addresses, once."""
     from chalicelib.domain.units import UnitRegistry
     from chalicelib.notify.email import send_email
+    from chalicelib.notify.links import console_report_url
     from chalicelib.store import once
 
     old, new = change.old, change.new
@@ -253,7 +255,7 @@ def _tell_unit_of_reopening(change: ReportChange) -> None:
         due = f"{new.due_at.astimezone(VN_OFFSET):%H:%M ngày %d/%m/%Y}" if new.due_at else ""
         text = (
             f"Phản ánh {new.id} đã được người phản ánh đề nghị xử lý lại.\n"
-            f"Lý do: {entry.public_text or ''}\nThời hạn giải quyết mới: {due}\nXem: {_link(new.id)}\n"
+            f"Lý do: {entry.public_text or ''}\nThời hạn giải quyết mới: {due}\nXử lý: {console_report_url(new.id)}\n"
         )
         try:
             send_email(list(unit.emails), f"Phản ánh được mở lại: {new.id}", text, None)

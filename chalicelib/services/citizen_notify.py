@@ -17,6 +17,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from chalicelib.domain.report import HistoryEntry, Report, Status
+from chalicelib.notify.links import public_report_url
 from chalicelib.services.stream import ReportChange
 
 logger = Logger(service="fieldreport", child=True)
@@ -100,6 +101,7 @@ def compose(notice: CitizenNotice) -> tuple[str, str, str]:
         "hidden_reason": report.hidden.reason if entry.type == "hidden" and report.hidden else None,
         "reporter_name": report.reporter.name,
         "report_id": report.id,
+        "public_url": public_report_url(report.id),
         "category_name": category.name if category else report.category,
         "received_at": report.received_at,
         "status_label": report.status_label,

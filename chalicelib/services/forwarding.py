@@ -159,10 +159,10 @@ def error_name(exc: BaseException) -> str:
 
 
 def report_link(report_id: str) -> str:
-    """Where the unit acts on the report: the API resource (an officer's app opens the same path)."""
-    from chalicelib.config import settings
+    """Where the unit acts on the report: the console's page of it (issue 13)."""
+    from chalicelib.notify.links import console_report_url
 
-    return f"{settings().app_base_url.rstrip('/')}/v1/reports/{report_id}"
+    return console_report_url(report_id)
 
 
 def map_link(lat: float, lng: float) -> str:

@@ -40,6 +40,7 @@ class InboxFilters:
     overdue: bool | None = None
     due_before: datetime | None = None
     sort: str | None = None  # "due" (default) or "followers": most followed first (issue 15)
+    category: str | None = None
 
 
 class HandlingService:
@@ -122,4 +123,4 @@ class HandlingService:
             from chalicelib.services.citizens import queue_by_followers
 
             return queue_by_followers(unit, limit, cursor, due_after, due_before, filters.status)
-        return unit_queue_window(unit, limit, cursor, due_after, due_before, filters.status)
+        return unit_queue_window(unit, limit, cursor, due_after, due_before, filters.status, filters.category)

@@ -32,6 +32,7 @@ from chalicelib.domain.stats import (
     row_from_sums,
 )
 from chalicelib.domain.units import UnitRegistry
+from chalicelib.notify.links import console_report_url
 
 if TYPE_CHECKING:
     from chalicelib.api.auth import Principal
@@ -253,10 +254,8 @@ class StatsService:
             # Marked by the deadline sweep, as the table counts them (so the list and the table agree).
             found.extend(r for r in page.items if not r.is_test and r.overdue_since is not None)
         found.sort(key=lambda r: (r.current_deadline or now, r.id))
-        from chalicelib.config import settings
         from chalicelib.domain.units import CategoryCatalog
 
-        base = settings().app_base_url.rstrip("/")
         catalog = CategoryCatalog.default()
         items = []
         for report in found[:top]:
@@ -270,7 +269,7 @@ class StatsService:
                     unit_name=unit.name if unit else (report.unit_code or ""),
                     category=report.category,
                     category_name=category.name if category else report.category,
-                    link=f"{base}/v1/reports/{report.id}",
+                    link=console_report_url(report.id),
                     received_at=report.received_at,
                     deadline=deadline,
                     working_days_overdue=self.calendar.working_days_between(deadline, now),

@@ -45,6 +45,7 @@ from chalicelib.domain.watch import (
     due_notices,
     record_outcome,
 )
+from chalicelib.notify.links import console_queue_url, console_report_url
 from chalicelib.store.notices import DIGEST_TTL, Claim, NoticeLedger, digest_key, notice_delivery_key
 from chalicelib.store.reports import ReportRepository
 
@@ -368,7 +369,6 @@ class DeadlineWatch:
         return list(unit.emails) if unit and unit.emails else list(self.recipients.ioc_escalation)
 
     def _row(self, report: Report, deadline_kind: str, deadline: datetime | None) -> dict[str, Any]:
-        from chalicelib.config import settings
 
         category = CategoryCatalog.default().get(report.category)
         description = " ".join(report.description.split())
@@ -382,7 +382,7 @@ class DeadlineWatch:
             "status": report.status_label,
             "deadline": deadline,
             "deadline_label": DEADLINE_LABELS[deadline_kind],
-            "url": f"{settings().app_base_url.rstrip('/')}/v1/reports/{report.id}",
+            "url": console_report_url(report.id),
             "unit_code": report.unit_code,
         }
 
@@ -512,6 +512,7 @@ class DeadlineWatch:
         text, html = self._render(
             "digest",
             subject=subject,
+            queue_url=console_queue_url(),
             unit_name=unit.name,
             day_text=day_text,
             since=digest.since,

@@ -8,10 +8,24 @@ items read are the items returned (no filtering after the read, except `status`)
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from chalicelib.domain.report import utc_text
 from chalicelib.store.models import ReportItem, bind
 from chalicelib.store.reports import Page, decode_cursor, encode_cursor, from_raw, readable
+
+
+def _narrow(status: str | None, category: str | None) -> Any:
+    """Filters on what the window read (status, and the console's category filter)."""
+    parts = [
+        c
+        for c in (
+            ReportItem.status == status if status else None,
+            ReportItem.category == category if category else None,
+        )
+        if c is not None
+    ]
+    return (parts[0] & parts[1]) if len(parts) == 2 else (parts[0] if parts else None)
 
 
 def unit_queue_window(
@@ -21,6 +35,7 @@ def unit_queue_window(
     due_after: datetime | None = None,
     due_before: datetime | None = None,
     status: str | None = None,
+    category: str | None = None,
 ) -> Page:
     """Open reports of `unit`, earliest current deadline first (triage while assigned, then resolution), whose
     deadline is at or after `due_after` and strictly before `due_before` (either bound optional)."""
@@ -41,7 +56,7 @@ def unit_queue_window(
     results = ReportItem.queue_index.query(
         unit,
         range_key_condition=condition,
-        filter_condition=(ReportItem.status == status) if status else None,
+        filter_condition=_narrow(status, category),
         page_size=limit,
         last_evaluated_key=start,
         scan_index_forward=True,

@@ -69,6 +69,14 @@ class GeoIndex(GlobalSecondaryIndex["ReportItem"]):
     geo_sk = UnicodeAttribute(range_key=True)
 
 
+class ProvinceIndex(GlobalSecondaryIndex["ReportItem"]):
+    """Every report of the province, newest first: the IOC's list of all reports (console, issue 13)."""
+
+    Meta = _index("province-index")
+    all_pk = UnicodeAttribute(hash_key=True)
+    rcv_sk = UnicodeAttribute(range_key=True)
+
+
 class ReportItem(Model):
     """One report. `doc` holds the whole domain object as JSON; the other attributes are index keys and the
     few fields that filters and stream consumers read without decoding `doc`."""
@@ -97,6 +105,8 @@ class ReportItem(Model):
     sweep_sk = UnicodeAttribute(null=True)
     geo_pk = UnicodeAttribute(null=True)
     geo_sk = UnicodeAttribute(null=True)
+    all_pk = UnicodeAttribute(null=True)
+    open_due = UnicodeAttribute(null=True)  # current deadline (UTC text) while open: the IOC's overdue filter
 
     public_index = PublicIndex()
     public_unit_index = PublicUnitIndex()
@@ -105,6 +115,7 @@ class ReportItem(Model):
     queue_index = QueueIndex()
     sweep_index = SweepIndex()
     geo_index = GeoIndex()
+    province_index = ProvinceIndex()
 
 
 class LedgerIndex(GlobalSecondaryIndex["LedgerItem"]):

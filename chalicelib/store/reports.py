@@ -23,6 +23,7 @@ SWEEP_PARTITION = "OPEN"
 # Reports received and not routed yet sit in the same sparse index under their own partition, by receipt:
 # the reconciler (services/reconcile.py) finds those the stream did not route with one Query, no Scan.
 UNROUTED_PARTITION = "UNROUTED"
+PROVINCE_PARTITION = "ALL"
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ def to_item(report: Report) -> ReportItem:
         queue_sk=f"{utc_text(queue_due)}#{report.id}" if open_ and queue_due else None,
         sweep_pk=SWEEP_PARTITION if check_at else None,
         sweep_sk=f"{utc_text(check_at)}#{report.id}" if check_at else None,
+        all_pk=PROVINCE_PARTITION,
+        open_due=utc_text(report.current_deadline) if report.current_deadline else None,
     )
     if report.status == "received" and report.unit_code is None:
         item.sweep_pk, item.sweep_sk = UNROUTED_PARTITION, _rcv_sk(report)

@@ -191,6 +191,10 @@ class DevStack:
 
         class Handler(ChaliceRequestHandler):
             def _generic_handle(self) -> None:
+                from infra.local.console import serve_console
+
+                if serve_console(self):  # the web console's files (issue 13)
+                    return
                 with APP_LOCK:
                     super()._generic_handle()
 
@@ -248,6 +252,9 @@ class DevStack:
 
         app = self.app_module.app
         stack = self
+        from infra.local.console import add_token_route
+
+        add_token_route(app, self.issuer)  # the console's development sign-in (issue 13)
 
         @app.route("/dev/outbox", methods=["GET"])
         def dev_outbox() -> Response:

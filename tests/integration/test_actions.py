@@ -362,6 +362,7 @@ def test_the_inbox_lists_the_units_open_reports_earliest_deadline_first(client, 
         "address",
         "hidden",
         "followers",  # a count, never who (issue 15)
+        "summary",  # the first words of the description (the console's queue, issue 13)
     }
 
     assert [r["id"] for r in call(client, "get", "/v1/inbox?overdue=true", officer)[1]["items"]] == [late.id]

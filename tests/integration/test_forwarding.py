@@ -217,7 +217,7 @@ def test_a_description_with_markup_arrives_escaped_in_the_html_email(client, tok
     assert "<script>" not in html
     assert "Cống bị tắc &lt;script&gt;alert(1)&lt;/script&gt; &amp; ngập" in html
     assert "Cống bị tắc <script>alert(1)</script> & ngập" in text  # plain text is not HTML: kept as typed
-    assert f'href="http://127.0.0.1:8000/v1/reports/{report_id}"' in html
+    assert f'href="http://127.0.0.1:8000/#/xu-ly/{report_id}"' in html
     assert 'href="https://www.openstreetmap.org/?mlat=21.386&amp;mlon=103.017#map=17/21.386/103.017"' in html
 
 

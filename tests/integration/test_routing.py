@@ -119,7 +119,7 @@ def test_a_submitted_report_is_assigned_to_its_ward_with_deadlines_and_an_email(
     )
     text = message.get_body(preferencelist=("plain",)).get_content()
     assert "Rác thải đổ trộm ven đường, bốc mùi hôi." in text
-    assert f"/v1/reports/{report_id}" in text
+    assert f"/#/xu-ly/{report_id}" in text
     assert "https://www.openstreetmap.org/?mlat=21.386&mlon=103.017#map=17/21.386/103.017" in text
     assert vn_datetime(expected.triage_due_at) in text
     # The unit is entitled to the reporter's contact (from the citizen's token).

@@ -34,6 +34,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from infra import layers, snapstart
 from infra.gateway import GATEWAY_RESPONSES
 from infra.gateway import body as gateway_body
 from infra.tables import definitions
@@ -776,6 +777,11 @@ def merge_template(stage: str, chalice_template: dict[str, Any]) -> dict[str, An
     names[SIGNUP_FUNCTION] = f"{prefix(stage)}-citizen_signup"
     resources.update(_alarms(stage, names, api_stage))
 
+    layers.merge(resources, chalice_template, APP_NAME, stage)  # numpy/shapely only where a point is located
+    snapstart.merge(
+        resources, chalice_template, API, SIGNUP_FUNCTION, USER_POOL
+    )  # versions, aliases, SnapStart
+
     outputs = {
         "UserPoolId": {"Value": _ref(USER_POOL)},
         "UserPoolClientId": {"Value": _ref(USER_POOL_CLIENT)},
@@ -956,6 +962,7 @@ def package(stage: str, out_dir: Path, project_dir: Path = ROOT) -> Path:
         osutils,
     )
     packager.package_app(config, str(out_dir), stage)
+    layers.split_package(out_dir / "deployment.zip")  # geo packages to their layer, unused models out
     return out_dir / "sam.json"
 
 

@@ -12,14 +12,14 @@ STAGE ?= dev
 ROLE ?= citizen
 API ?= http://127.0.0.1:8000
 
-.PHONY: help venv run test test-unit test-integration test-e2e lint format bench token sla digest weekly import package deploy lint-cfn clean
+.PHONY: help venv run test test-unit test-integration test-e2e lint format bench cost token sla digest weekly import package deploy lint-cfn clean
 
 help:
 	@echo "make run      start the whole system locally (emulated AWS, API on 127.0.0.1:8000, stream worker, scheduler, outbox)"
 	@echo "make test     run every test (unit, integration, e2e)"
 	@echo "make token ROLE=citizen|officer|ioc|tech [UNIT=03127] [SUB=id]   print a development token"
 	@echo "make sla AT=2025-04-28T09:00:00+07:00    run the deadline sweep once against the running stack"
-	@echo "make lint | bench | package STAGE=dev|prod"
+	@echo "make lint | bench | cost | package STAGE=dev|prod"
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.13 not found (install it, e.g. pyenv install 3.13)"; exit 1; }
@@ -72,6 +72,10 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# docs/cost.md from counted requests (the real handlers on moto) and bench/data/prices-ap-southeast-1.json.
+cost: $(STAMP)
+	$(PY) -m bench.cost --out docs/cost.md
 
 token: $(STAMP)
 	@$(PY) -m infra.local.tokens --role "$(ROLE)" $(if $(UNIT),--unit "$(UNIT)") $(if $(SUB),--sub "$(SUB)")

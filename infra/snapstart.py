@@ -8,7 +8,7 @@ snapshot are not paid again on a cold start. It applies to published versions on
   configuration changes and points the alias `live` at it) and `SnapStart: {ApplyOn: PublishedVersions}`;
   SAM points the functions' own event sources (DynamoDB stream, S3, schedules) at the alias by itself;
 - API Gateway is wired by Chalice's swagger and permissions, not by SAM events: its integration and
-  authorizer URIs are pointed at `<Function>.Alias` here, and each invoke permission gets a twin on the alias;
+  authorizer URIs are pointed at the alias (`<Function>Aliaslive`) here, and each invoke permission gets a twin on the alias;
 - the Cognito trigger (a plain AWS::Lambda::Function) gets a version named after its code's hash (so new
   code publishes a new version) and an alias that the user pool and its permission use.
 """
@@ -32,15 +32,21 @@ def _functions(chalice_template: dict[str, Any]) -> list[str]:
     ]
 
 
+def alias_id(function: str) -> str:
+    """The logical id SAM gives the alias of `AutoPublishAlias` (`<Function>Alias<Name>`). Referred to by that
+    id rather than as `<Function>.Alias`: SAM does not resolve the latter inside Chalice's swagger body."""
+    return f"{function}Alias{ALIAS}"
+
+
 def _to_alias(value: Any, functions: list[str]) -> Any:
-    """`${F.Arn}` -> `${F.Alias}` in every string of an API definition (integration and authorizer URIs)."""
+    """`${F.Arn}` -> the alias's ARN in every string of an API definition (integration and authorizer URIs)."""
     if isinstance(value, dict):
         return {k: _to_alias(v, functions) for k, v in value.items()}
     if isinstance(value, list):
         return [_to_alias(v, functions) for v in value]
     if isinstance(value, str):
         for f in functions:
-            value = value.replace(f"${{{f}.Arn}}", f"${{{f}.Alias}}")
+            value = value.replace(f"${{{f}.Arn}}", f"${{{alias_id(f)}}}")
     return value
 
 
@@ -89,7 +95,7 @@ def merge(
                 # grant on the unqualified function does not cover invoking an alias).
                 resources[f"{logical_id}OnAlias"] = {
                     "Type": "AWS::Lambda::Permission",
-                    "Properties": {**resource["Properties"], "FunctionName": {"Ref": f"{f}.Alias"}},
+                    "Properties": {**resource["Properties"], "FunctionName": {"Ref": alias_id(f)}},
                 }
     if signup in resources:
         _signup(resources, signup, pool)

@@ -39,14 +39,14 @@ def test_every_python_function_has_snapstart_on_published_versions(merged):
 def test_api_gateway_invokes_the_aliases_and_may_do_so(merged):
     body = json.dumps(merged["Resources"]["RestAPI"]["Properties"]["DefinitionBody"])
     assert ".Arn}/invocations" not in body  # nothing left pointing at the unpublished function
-    assert "${APIHandler.Alias}/invocations" in body and "${JwtAuth.Alias}/invocations" in body
+    assert "${APIHandlerAliaslive}/invocations" in body and "${JwtAuthAliaslive}/invocations" in body
     granted = {
         json.dumps(r["Properties"]["FunctionName"])
         for r in merged["Resources"].values()
         if r["Type"] == "AWS::Lambda::Permission"
         and r["Properties"]["Principal"] == "apigateway.amazonaws.com"
     }
-    assert {'{"Ref": "APIHandler.Alias"}', '{"Ref": "JwtAuth.Alias"}'} <= granted
+    assert {'{"Ref": "APIHandlerAliaslive"}', '{"Ref": "JwtAuthAliaslive"}'} <= granted
 
 
 def test_the_cognito_trigger_is_called_through_an_alias_of_a_version_named_after_its_code(merged):

@@ -20,19 +20,21 @@ N = 500
 
 def _restored_copy(queue: Any, snapshot: Any) -> None:
     """One environment restored from the snapshot: Lambda runs the after-restore hooks, then requests come."""
-    # Python reseeds `random` in a forked child by itself; a restored snapshot gets no such help, so the copy
-    # is put back into the snapshot's exact generator state first.
+    # A restored copy has the snapshot's exact generator state: put it back first (a new process would
+    # otherwise seed itself from the OS, which a restore does not do).
     random.setstate(snapshot)
+    snapstart.register()  # the init ran before the snapshot: the hooks are registered in every copy
     for hook, args, kwargs in snapshot_restore_py.get_after_restore():
         hook(*args, **kwargs)
     queue.put(([new_id(SAME_MS) for _ in range(N)], [random.random() for _ in range(N)]))
 
 
 def _restore_twice() -> list[tuple[list[str], list[float]]]:
-    # The "snapshot": one process state (fork copies memory as a restore does) and random's generator state.
+    # The "snapshot": random's generator state, which every restored copy starts from. Fresh processes
+    # ("spawn": forking the multi-threaded test worker could deadlock) are given that state.
     random.seed(1234)
     snapshot = random.getstate()
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
     copies = [ctx.Process(target=_restored_copy, args=(queue, snapshot)) for _ in range(2)]
     for p in copies:
@@ -50,7 +52,6 @@ def test_the_hooks_are_registered_with_the_runtimes_registry():
 
 
 def test_two_copies_restored_from_one_snapshot_create_distinct_ids():
-    snapstart.register()
     (ids_a, rand_a), (ids_b, rand_b) = _restore_twice()
     assert all(is_valid_id(i) for i in ids_a + ids_b)
     assert len(set(ids_a)) == N and len(set(ids_b)) == N
@@ -60,10 +61,10 @@ def test_two_copies_restored_from_one_snapshot_create_distinct_ids():
 
 
 def test_without_the_reseed_hook_the_copies_would_repeat_each_other():
-    """The situation the hook exists for: forked copies of one state draw the same 'random' numbers."""
+    """The situation the hook exists for: copies of one state draw the same 'random' numbers."""
     random.seed(1234)
     snapshot = random.getstate()
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
     copies = [ctx.Process(target=_draw, args=(queue, snapshot)) for _ in range(2)]
     for p in copies:

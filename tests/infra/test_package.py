@@ -48,6 +48,11 @@ def test_make_package_writes_the_template_and_a_linux_deployment_package(tmp_pat
     # Compiled dependencies are the Linux builds Lambda runs, not this machine's by accident.
     binaries = [n for n in names if n.endswith(".so") and n.startswith(("pydantic_core/", "shapely/"))]
     assert binaries and all("linux" in n for n in binaries)
+    # numpy and shapely ship in the geo layer of the stream function only (infra/layers.py), as Linux builds.
+    assert not any(n.startswith(("numpy/", "shapely/")) for n in names)
+    with zipfile.ZipFile(out / "geo-layer.zip") as z:
+        geo = [n for n in z.namelist() if n.endswith(".so") and n.startswith("python/shapely/")]
+    assert geo and all("linux" in n for n in geo)
 
     sam = json.loads((out / "sam.json").read_text(encoding="utf-8"))
     functions = [r for r in sam["Resources"].values() if r["Type"] == "AWS::Serverless::Function"]

@@ -12,7 +12,7 @@ STAGE ?= dev
 ROLE ?= citizen
 API ?= http://127.0.0.1:8000
 
-.PHONY: help venv run test test-unit test-integration test-e2e lint format bench token sla digest weekly import package deploy lint-cfn clean fuzz open311-key
+.PHONY: help venv run test test-unit test-integration test-e2e lint format bench token sla digest weekly import package deploy lint-cfn clean fuzz open311-key cost
 .PHONY: console chromium
 
 help:
@@ -22,7 +22,7 @@ help:
 	@echo "make sla AT=2025-04-28T09:00:00+07:00    run the deadline sweep once against the running stack"
 	@echo "make open311-key NAME=<client>   issue an Open311 api_key on the running stack (printed on the last line)"
 	@echo "make fuzz [FUZZ_REQUESTS=2000] [API=http://127.0.0.1:8000]   schemathesis over the OpenAPI, every role"
-	@echo "make lint | bench | package STAGE=dev|prod"
+	@echo "make lint | bench | cost | package STAGE=dev|prod"
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.13 not found (install it, e.g. pyenv install 3.13)"; exit 1; }
@@ -104,6 +104,10 @@ bench: $(STAMP) $(CONSOLE) $(CHROMIUM)
 FUZZ_REQUESTS ?= 2000
 fuzz: $(STAMP)
 	$(PY) -m tools.fuzz --requests $(FUZZ_REQUESTS) $(if $(filter command line environment,$(origin API)),--api "$(API)")
+
+# docs/cost.md from counted requests (the real handlers on moto) and bench/data/prices-ap-southeast-1.json.
+cost: $(STAMP)
+	$(PY) -m bench.cost --out docs/cost.md
 
 token: $(STAMP)
 	@$(PY) -m infra.local.tokens --role "$(ROLE)" $(if $(UNIT),--unit "$(UNIT)") $(if $(SUB),--sub "$(SUB)") $(if $(LOCAL_STATE_DIR),--state-dir "$(LOCAL_STATE_DIR)")

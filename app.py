@@ -16,6 +16,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from chalice import AuthResponse, Chalice, ConvertToMiddleware, Cron, Rate, Response
 
+from chalicelib import snapstart
 from chalicelib.api import http
 from chalicelib.api.auth import AuthError, verify_token
 from chalicelib.api.schemas import AttachmentRequest, SubmitReport
@@ -82,6 +83,9 @@ def trace(event: Any, get_response: Any) -> Any:
 
 
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
+
+# SnapStart (issue 17): the work done before the snapshot and redone after each restore (chalicelib/snapstart.py).
+snapstart.register()
 
 # The stream ARN is read at import time and must be a string; the packaged template replaces it with the
 # table's real stream (infra/template.py), and the local stack feeds the handler itself.

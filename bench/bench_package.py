@@ -8,6 +8,7 @@ Run from the repository root:  python bench/bench_package.py
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import zipfile
@@ -16,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from infra.layers import LAYERS
 from infra.template import ROOT, package, package_size
 
 LAMBDA_UNZIPPED_LIMIT_MB = 250
@@ -26,7 +28,9 @@ def main() -> None:
     stage = os.environ.get("STAGE", "dev")
     out = ROOT / "dist" / stage
     zip_path = out / "deployment.zip"
-    if not zip_path.exists():
+    if not zip_path.exists() or not all(
+        (out / spec[0]).exists() for spec in LAYERS.values()
+    ):  # not split yet
         print(f"package: building {zip_path.relative_to(ROOT)} (make package STAGE={stage})", flush=True)
         package(stage, out)
     zipped, unzipped, files = package_size(zip_path)
@@ -44,6 +48,27 @@ def main() -> None:
     print(f"package: largest parts unzipped (MB): {largest}")
     app = sum(size for name, size in by_top.items() if name in ("app.py", "chalicelib", "chalice"))
     print(f"package: the app's own code {app / 1e6:.2f} MB unzipped (app.py, chalicelib, chalice runtime)")
+    per_function(out)
+
+
+def per_function(out: Path) -> None:
+    """What each function loads: its code package plus its layers, zipped (as Lambda counts them)."""
+    template = json.loads((out / "sam.json").read_text(encoding="utf-8"))
+    resources = template["Resources"]
+    for logical_id, resource in sorted(resources.items()):
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        props = resource["Properties"]
+        parts = [str(props["CodeUri"])]
+        for layer in props.get("Layers", []):
+            if isinstance(layer, dict) and "Ref" in layer:
+                parts.append(str(resources[layer["Ref"]]["Properties"]["ContentUri"]))
+        sizes = [(out / p).stat().st_size for p in parts]
+        target = " (target <= 25 MB)" if logical_id == "APIHandler" else ""
+        print(
+            f"package: function {logical_id}: {sum(sizes) / 1e6:.1f} MB zipped, code + layers "
+            f"({' + '.join(f'{Path(p).name} {n / 1e6:.1f}' for p, n in zip(parts, sizes, strict=True))}){target}"
+        )
 
 
 if __name__ == "__main__":

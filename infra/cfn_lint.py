@@ -54,6 +54,13 @@ def expand(template: dict[str, Any]) -> tuple[dict[str, Any] | None, list[str]]:
             and "://" not in code
         ):
             props["CodeUri"] = PLACEHOLDER_CODE_URI
+        layer = props.get("ContentUri")
+        if (
+            resource.get("Type") == "AWS::Serverless::LayerVersion"
+            and isinstance(layer, str)
+            and "://" not in layer
+        ):
+            props["ContentUri"] = PLACEHOLDER_CODE_URI.replace("deployment.zip", layer.rsplit("/", 1)[-1])
     try:
         return transform(doc, {}, _NoManagedPolicies()), []
     except InvalidDocumentException as e:

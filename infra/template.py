@@ -34,7 +34,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from infra import citizen_channels
+from infra import citizen_channels, layers, snapstart
 from infra.console import console_environment, console_outputs, console_resources
 from infra.gateway import GATEWAY_RESPONSES
 from infra.gateway import body as gateway_body
@@ -165,7 +165,8 @@ def authorizers(template: dict[str, Any]) -> set[str]:
     security = api["Properties"].get("DefinitionBody", {}).get("securityDefinitions", {})
     for definition in security.values():
         uri = json.dumps(definition.get("x-amazon-apigateway-authorizer", {}).get("authorizerUri", ""))
-        found.update(re.findall(r"\$\{(\w+)\.Arn\}", uri))
+        # `${F.Arn}` as Chalice writes it, or `${FAliaslive}` once SnapStart points it at the alias (infra/snapstart.py)
+        found.update(re.findall(r"\$\{(\w+?)(?:Aliaslive\}|\.Arn\})", uri))
     return found
 
 
@@ -813,6 +814,11 @@ def merge_template(stage: str, chalice_template: dict[str, Any]) -> dict[str, An
     names[citizen_channels.FUNCTION] = citizen_channels.function_name(prefix(stage))
     resources.update(_alarms(stage, names, api_stage))
 
+    layers.merge(resources, chalice_template, APP_NAME, stage)  # numpy/shapely only where a point is located
+    snapstart.merge(
+        resources, chalice_template, API, SIGNUP_FUNCTION, USER_POOL
+    )  # versions, aliases, SnapStart
+
     outputs = {
         "UserPoolId": {"Value": _ref(USER_POOL)},
         "UserPoolClientId": {"Value": _ref(USER_POOL_CLIENT)},
@@ -994,6 +1000,7 @@ def package(stage: str, out_dir: Path, project_dir: Path = ROOT) -> Path:
         osutils,
     )
     packager.package_app(config, str(out_dir), stage)
+    layers.split_package(out_dir / "deployment.zip")  # geo packages to their layer, unused models out
     return out_dir / "sam.json"
 
 

@@ -11,11 +11,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
-
-import jwt
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.config import settings
+
+if TYPE_CHECKING:
+    import jwt
+
+# PyJWT (with cryptography) is imported where a token is verified, not with this module: the API function
+# only reads the authorizer's verdict from the event, and its cold start should not load them (~150-250 ms).
 
 ROLES = ("citizen", "officer", "ioc", "tech")
 # Cognito ID tokens live an hour (at most a day when configured); a longer-lived token is a forged or a
@@ -69,6 +73,8 @@ class Principal:
 
 @cache
 def _dev_keys(path: str) -> dict[str, Any]:
+    import jwt
+
     with open(path, encoding="utf-8") as f:
         jwks = json.load(f)
     return {k["kid"]: jwt.PyJWK(k) for k in jwks["keys"]}
@@ -76,10 +82,14 @@ def _dev_keys(path: str) -> dict[str, Any]:
 
 @cache
 def _jwks_client(url: str) -> jwt.PyJWKClient:
+    import jwt
+
     return jwt.PyJWKClient(url, cache_keys=True, lifespan=3600)
 
 
 def _signing_key(token: str) -> Any:
+    import jwt
+
     s = settings()
     try:
         header = jwt.get_unverified_header(token)
@@ -109,6 +119,8 @@ def verify_token(authorization: str | None) -> Principal:
     scheme, _, token = authorization.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthError("invalid_token", "Mã xác thực phải có dạng 'Bearer <token>'.")
+    import jwt
+
     token = token.strip()
     s = settings()
     key = _signing_key(token)

@@ -20,7 +20,10 @@ IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 def _persistence() -> Any:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
-    return DynamoDBPersistenceLayer(table_name=settings().idempotency_table)
+    from chalicelib.aws import client
+
+    # The app's one DynamoDB client: a second one would load botocore's service model again (cold start).
+    return DynamoDBPersistenceLayer(table_name=settings().idempotency_table, boto3_client=client("dynamodb"))
 
 
 def run_idempotent(

@@ -47,6 +47,7 @@ DEFAULT_ANSWER = "Đã giải quyết (nội dung trả lời lưu tại hệ th
 STATUSES = ("received", "assigned", "in_progress", "resolved", "rejected")
 CLOSED = ("resolved", "rejected")
 BORDER_TOLERANCE_M = 1000.0
+IMPORT_CHUNK = 100  # reports checked for presence per BatchGetItem (DynamoDB's limit)
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
@@ -311,6 +312,20 @@ def import_lines(
         from chalicelib.store.reports import ReportRepository
 
         repo = ReportRepository()
+    if hasattr(
+        repo, "create_absent"
+    ):  # batch writes (issue 17): checked for presence, then written 25 a request
+        for start in range(0, len(records), IMPORT_CHUNK):
+            chunk: dict[str, Report] = {}
+            for record in records[start : start + IMPORT_CHUNK]:
+                report = to_report(record, source, now)
+                if report.id in chunk:  # the same line twice in the file: stored once, as before
+                    result.already_there.append(report.id)
+                chunk[report.id] = report
+            there = set(repo.create_absent(list(chunk.values())))
+            result.already_there += [i for i in chunk if i in there]
+            result.imported += [i for i in chunk if i not in there]
+        return result
     for record in records:
         report = to_report(record, source, now)
         try:

@@ -169,9 +169,12 @@ _bound: tuple[Any, ...] | None = None
 def bind() -> None:
     """Point the models at this stage's tables and endpoint; done lazily, once per configuration."""
     global _bound
+    from chalicelib.aws import client
+
     s = settings()
     endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL")
-    key = (s.reports_table, s.ledger_table, s.stats_table, s.region, endpoint)
+    shared = client("dynamodb")
+    key = (s.reports_table, s.ledger_table, s.stats_table, s.region, endpoint, id(shared))
     if _bound == key:
         return
     names = {"reports": s.reports_table, "ledger": s.ledger_table, "stats": s.stats_table}
@@ -180,4 +183,7 @@ def bind() -> None:
         model.Meta.region = s.region
         model.Meta.host = endpoint  # type: ignore[attr-defined]
         model._connection = None
+        # One DynamoDB client for every model (and the idempotency records): PynamoDB would build one per
+        # model, each loading botocore's DynamoDB service model again on the cold start (bench/bench_cold.py).
+        model._get_connection().connection._client = shared
     _bound = key

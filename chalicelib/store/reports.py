@@ -190,6 +190,25 @@ class ReportRepository:
             return None
         return from_item(item)
 
+    def create_absent(self, reports: list[Report]) -> list[str]:
+        """Store those of `reports` whose id is not stored yet; returns the ids that were already there.
+
+        For imports (issue 17): one BatchGetItem per 100 ids and one BatchWriteItem per 25 new reports instead of
+        a conditional put each (about 0.05 requests per report instead of 1). A batch write cannot be
+        conditional, so the check comes first; only a second import of the same lines running at the same
+        moment could rewrite a report it saw absent, with the same content."""
+        if not reports:
+            return []
+        existing = {
+            item.report_id
+            for item in ReportItem.batch_get([r.id for r in reports], attributes_to_get=["report_id"])
+        }
+        with ReportItem.batch_write() as batch:
+            for report in reports:
+                if report.id not in existing:
+                    batch.save(to_item(report))
+        return [r.id for r in reports if r.id in existing]
+
     def create(
         self, report: Report, quota_key: tuple[str, str] | None, quota_max: int, expires_at: int
     ) -> None:

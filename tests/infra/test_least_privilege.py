@@ -172,7 +172,10 @@ def _token_groups(groups: list[str], mfa: list[str]) -> list[str]:
 @pytest.mark.parametrize("role", lp.STAFF_GROUPS)
 def test_staff_get_their_role_only_with_an_authenticator_app(merged, role):
     pool = merged["Resources"][tpl.USER_POOL]["Properties"]
-    assert pool["LambdaConfig"]["PreTokenGeneration"] == {"Fn::GetAtt": [lp.STAFF_MFA_FUNCTION, "Arn"]}
+    # through the alias of a published version (SnapStart, issue 17)
+    assert pool["LambdaConfig"]["PreTokenGeneration"] == {"Ref": f"{lp.STAFF_MFA_FUNCTION}Alias"}
+    alias = merged["Resources"][f"{lp.STAFF_MFA_FUNCTION}Alias"]["Properties"]
+    assert alias["FunctionName"] == {"Ref": lp.STAFF_MFA_FUNCTION}
     assert pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
     assert _token_groups([role], mfa=[]) == []  # signs in (to set up MFA) but acts as nobody
     assert _token_groups([role], mfa=["SOFTWARE_TOKEN_MFA"]) == [role]

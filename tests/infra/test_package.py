@@ -48,6 +48,16 @@ def test_make_package_writes_the_template_and_a_linux_deployment_package(tmp_pat
     # Compiled dependencies are the Linux builds Lambda runs, not this machine's by accident.
     binaries = [n for n in names if n.endswith(".so") and n.startswith(("pydantic_core/", "shapely/"))]
     assert binaries and all("linux" in n for n in binaries)
+    # numpy and shapely ship in the geo layer of the stream function only (infra/layers.py), as Linux builds.
+    assert not any(n.startswith(("numpy/", "shapely/")) for n in names)
+    with zipfile.ZipFile(out / "geo-layer.zip") as z:
+        geo = [n for n in z.namelist() if n.endswith(".so") and n.startswith("python/shapely/")]
+    assert geo and all("linux" in n for n in geo)
+    # Pillow and pillow-heif ship in the image layer of the upload handler only (issue 16).
+    assert not any(n.startswith(("PIL/", "pillow_heif/")) for n in names)
+    with zipfile.ZipFile(out / "image-layer.zip") as z:
+        image = [n for n in z.namelist() if n.endswith(".so") and n.startswith("python/PIL/")]
+    assert image and all("linux" in n or "cpython-313" in n for n in image)
 
     sam = json.loads((out / "sam.json").read_text(encoding="utf-8"))
     functions = [r for r in sam["Resources"].values() if r["Type"] == "AWS::Serverless::Function"]

@@ -131,7 +131,10 @@ class DynamoCounter:
 
         bind()
         for model in ALL_MODELS.values():
-            model._get_connection().connection.client.meta.events.register("after-call.dynamodb", self)
+            # unique_id: the models share one client, which must count each request once
+            model._get_connection().connection.client.meta.events.register(
+                "after-call.dynamodb", self, unique_id=f"dynamo-counter-{id(self)}"
+            )
         return self
 
     def reset(self) -> None:

@@ -35,6 +35,7 @@ class LiveStack:
         self.state_dir = state_dir
         self.process = process
         self.log_path = log_path
+        self.aws_port: int | None = None
         self._issuer = DevIssuer(state_dir)
 
     def token(self, role: str, unit: str | None = None, sub: str | None = None, **claims: Any) -> str:
@@ -114,7 +115,9 @@ def start_stack(state_dir: Path) -> LiveStack:
         try:
             with urllib.request.urlopen(base + "/v1/health", timeout=2) as resp:
                 if resp.status == 200:
-                    return LiveStack(base, state_dir, process, log_path)
+                    stack = LiveStack(base, state_dir, process, log_path)
+                    stack.aws_port = aws_port  # for tools that talk to the emulator itself (make import)
+                    return stack
         except (urllib.error.URLError, ConnectionError, OSError):
             time.sleep(0.3)
     stop_stack(process)

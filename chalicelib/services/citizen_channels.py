@@ -39,10 +39,8 @@ from chalicelib.store.retries import Owed
 
 logger = Logger(service="fieldreport", child=True)
 
-ALWAYS_TOLD = frozenset({"hidden", "extended", "reassigned"})
 # Kinds of owed deliveries (services/deliveries.KINDS): push, SMS, and a follower's e-mail.
 KIND_OF = {PUSH: "push", SMS: "sms", EMAIL: "follower"}
-IMPORTED = "imported"
 
 
 @dataclass(frozen=True)
@@ -67,21 +65,10 @@ class Message:
 
 
 def reporter_entries(change: ReportChange) -> list[tuple[int, HistoryEntry]]:
-    """The entries the reporter is told of: the same rule as the citizen e-mail (citizen_notify.notices_for),
-    without needing an e-mail address."""
-    old, new = change.old, change.new
-    if old is None or new is None:
-        return []
-    fresh = list(enumerate(new.history))[len(old.history) :]
-    if not fresh:
-        return []
-    chosen = {i: e for i, e in fresh if e.type in ALWAYS_TOLD}
-    if old.status != new.status:
-        i, e = fresh[-1]
-        chosen[i] = e
-    if any(e.type == IMPORTED for e in new.history):
-        chosen = {i: e for i, e in chosen.items() if e.actor_role != "system"}
-    return sorted(chosen.items())
+    """The entries the reporter is told of: the same rule as the citizen e-mail, without needing an address."""
+    from chalicelib.services.citizen_notify import told_entries
+
+    return told_entries(change)
 
 
 def follower_entries(change: ReportChange) -> list[tuple[int, HistoryEntry]]:

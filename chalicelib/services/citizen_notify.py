@@ -38,12 +38,12 @@ class CitizenNotice:
         return f"citizen#{self.report.id}", f"entry#{self.index:05d}"
 
 
-def notices_for(change: ReportChange) -> list[CitizenNotice]:
-    """What the reporter must be told about this change: the entries it appended that changed the status (the
-    last one, if several did) or that are always told. Nothing for a new, deleted or e-mail-less report, nor
-    for the past of an imported one."""
+def told_entries(change: ReportChange) -> list[tuple[int, HistoryEntry]]:
+    """The entries the reporter is told of, on any channel: those this change appended that changed the status
+    (the last one, if several did) or that are always told. None for a new or deleted report, nor for the past
+    of an imported one."""
     old, new = change.old, change.new
-    if old is None or new is None or not new.reporter.email:
+    if old is None or new is None:
         return []
     fresh = list(enumerate(new.history))[len(old.history) :]
     if not fresh:
@@ -56,7 +56,15 @@ def notices_for(change: ReportChange) -> list[CitizenNotice]:
         # A report brought in from the old system: its past (routed and closed by the import, as "system")
         # was told to the citizen back then; only what people do here from now on is news.
         chosen = {i: e for i, e in chosen.items() if e.actor_role != "system"}
-    return [CitizenNotice(new, i, chosen[i]) for i in sorted(chosen)]
+    return sorted(chosen.items())
+
+
+def notices_for(change: ReportChange) -> list[CitizenNotice]:
+    """The reporter's e-mails for this change (told_entries); none for a report without an e-mail."""
+    new = change.new
+    if new is None or not new.reporter.email:
+        return []
+    return [CitizenNotice(new, i, e) for i, e in told_entries(change)]
 
 
 def _unit_name(code: str | None) -> str | None:

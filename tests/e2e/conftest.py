@@ -16,6 +16,10 @@ from typing import Any
 
 import pytest
 
+# One Chromium per test process for every browser test module: a fixture imported into two modules would be two
+# session fixtures, and Playwright refuses a second sync instance in one process.
+from tests.e2e.browser import browser  # noqa: F401 - the fixture
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

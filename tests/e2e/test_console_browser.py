@@ -22,7 +22,6 @@ from tests.e2e.browser import (
     PHONE,
     Console,
     action_buttons,
-    browser,  # noqa: F401 - the fixture
     sign_in,
     unlabelled_fields,
 )
@@ -63,7 +62,7 @@ def assigned_report(stack: Any, description: str) -> str:
 
 
 @pytest.fixture
-def console(browser: Any, live_stack: Any, request: pytest.FixtureRequest) -> Any:  # noqa: F811
+def console(browser: Any, live_stack: Any, request: pytest.FixtureRequest) -> Any:
     opened: list[Console] = []
 
     def make(viewport: dict[str, int] = PHONE, who: str = "") -> Console:

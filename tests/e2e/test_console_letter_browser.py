@@ -21,7 +21,6 @@ import pytest
 from tests.e2e.browser import (
     DESKTOP,
     Console,
-    browser,  # noqa: F401 - the fixture
     sign_in,
 )
 from tests.e2e.conftest import ROOT, LiveStack, start_stack, stop_stack
@@ -68,7 +67,7 @@ def letter_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack
         stop_stack(stack.process)
 
 
-def test_the_ioc_reads_the_letters_table_for_april_2024(browser: Any, letter_stack: LiveStack) -> None:  # noqa: F811
+def test_the_ioc_reads_the_letters_table_for_april_2024(browser: Any, letter_stack: LiveStack) -> None:
     c = Console(browser, letter_stack.base_url, DESKTOP, "letter-table")
     try:
         page = sign_in(c, IOC)

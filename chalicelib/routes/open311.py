@@ -6,6 +6,7 @@ under /open311/v2 is in the spec's shape `[{code, description}]`.
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +15,17 @@ from aws_lambda_powertools import Logger
 from chalice import Blueprint, Response
 
 from chalicelib.api import http
-from chalicelib.api import open311 as wire
+
+
+class _Wire:
+    """chalicelib.api.open311 (XML, the spec's shapes: 45 ms to import), loaded by the first Open311 request
+    rather than by every cold start of the API."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(importlib.import_module("chalicelib.api.open311"), name)
+
+
+wire = _Wire()
 
 bp = Blueprint(__name__)
 logger = Logger(service="fieldreport")

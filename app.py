@@ -18,8 +18,9 @@ from chalice import AuthResponse, Chalice, ConvertToMiddleware, Cron, Rate, Resp
 
 from chalicelib import snapstart
 from chalicelib.api import http
-from chalicelib.api.auth import AuthError, verify_token
+from chalicelib.api.auth import AuthError, actor_context, verify_token
 from chalicelib.api.schemas import AttachmentRequest, SubmitReport
+from chalicelib.domain import access
 from chalicelib.domain.instants import parse_day
 from chalicelib.domain.report import parse_instant
 from chalicelib.routes.citizens import blueprint as citizens_blueprint
@@ -112,7 +113,7 @@ def jwt_auth(auth_request: Any) -> AuthResponse:
         return AuthResponse(
             routes=["*"], principal_id="anonymous", context={"auth_error": e.code, "auth_message": e.message}
         )
-    return AuthResponse(routes=["*"], principal_id=principal.sub, context=principal.to_context())
+    return AuthResponse(routes=["*"], principal_id=principal.sub, context=actor_context(principal))
 
 
 def _services() -> Any:
@@ -187,7 +188,7 @@ def cache_headers(event: Any, get_response: Any) -> Response:
 @app.route("/v1/reports", methods=["POST"], authorizer=jwt_auth)
 def submit_report() -> Response:
     request = app.current_request
-    caller = http.principal_from_request(request)
+    caller = http.actor_from_request(request)
     body = http.parse_body(request.raw_body, SubmitReport)
 
     def create() -> tuple[int, Any]:
@@ -221,13 +222,10 @@ def list_reports() -> Response:
 
 @app.route("/v1/reports/{report_id}", methods=["GET"])
 def get_report(report_id: str) -> Response:
-    from chalicelib.api.views import may_see
-    from chalicelib.domain.errors import ReportNotFound
+    from chalicelib.domain.access import visible
 
-    viewer = http.optional_principal(app.current_request)
-    report = _services().get(report_id)
-    if not may_see(report, viewer):
-        raise ReportNotFound("Không tìm thấy phản ánh.")
+    viewer = http.optional_actor(app.current_request)
+    report = visible(_services().get(report_id), viewer)
     logger.append_keys(report_id=report.id)
     return http.json_response(_view(report, viewer))
 
@@ -235,7 +233,7 @@ def get_report(report_id: str) -> Response:
 @app.route("/v1/me/reports", methods=["GET"], authorizer=jwt_auth)
 def my_reports() -> Response:
     request = app.current_request
-    caller = http.principal_from_request(request)
+    caller = http.actor_from_request(request)
     params = request.query_params
     page = _services().mine(caller, http.parse_limit(params), (params or {}).get("cursor"))
     return http.json_response(_page(page, caller))
@@ -244,7 +242,7 @@ def my_reports() -> Response:
 @app.route("/v1/reports/{report_id}/attachments", methods=["POST"], authorizer=jwt_auth)
 def reserve_attachment(report_id: str) -> Response:
     request = app.current_request
-    caller = http.principal_from_request(request)
+    caller = http.actor_from_request(request)
     body = http.parse_body(request.raw_body, AttachmentRequest)
     logger.append_keys(report_id=report_id)
 
@@ -357,8 +355,8 @@ def list_deliveries() -> Response:
     from chalicelib.services.deliveries import listing
 
     request = app.current_request
-    caller = http.principal_from_request(request)
-    http.require_role(caller, "ioc")
+    caller = http.actor_from_request(request)
+    access.require(caller, "ioc")
     params = request.query_params
 
     def _failed(v: str) -> str:
@@ -376,8 +374,8 @@ def resend_delivery(delivery_id: str) -> Response:
     """The IOC sends one failed or given-up delivery again now (issue 12); 200 with how it stands."""
     from chalicelib.services.deliveries import resend
 
-    caller = http.principal_from_request(app.current_request)
-    http.require_role(caller, "ioc")
+    caller = http.actor_from_request(app.current_request)
+    access.require(caller, "ioc")
     return _once(f"resend:{caller.sub}:{delivery_id}", lambda: (200, resend(delivery_id, clock())))
 
 
@@ -407,7 +405,7 @@ def act_on_report(report_id: str) -> Response:
     from chalicelib.api.action_schemas import parse_action, to_domain
 
     request = app.current_request
-    caller = http.principal_from_request(request)
+    caller = http.actor_from_request(request)
     body = parse_action(request.raw_body or b"")
     logger.append_keys(report_id=report_id)
 
@@ -428,7 +426,7 @@ def give_feedback(report_id: str) -> Response:
     from chalicelib.api.action_schemas import FeedbackIn
 
     request = app.current_request
-    caller = http.principal_from_request(request)
+    caller = http.actor_from_request(request)
     body = http.parse_body(request.raw_body, FeedbackIn)
     logger.append_keys(report_id=report_id)
 
@@ -443,7 +441,7 @@ def give_feedback(report_id: str) -> Response:
 @app.route("/v1/reports/{report_id}", methods=["DELETE"], authorizer=jwt_auth)
 def delete_report(report_id: str) -> Response:
     """IOC technical staff delete a test report; any other report is never deleted (409)."""
-    caller = http.principal_from_request(app.current_request)
+    caller = http.actor_from_request(app.current_request)
     _handling().delete(report_id, caller)
     logger.append_keys(report_id=report_id)
     logger.info("test report deleted")
@@ -456,14 +454,14 @@ def inbox() -> Response:
     from chalicelib.api.action_schemas import inbox_filters, inbox_row
 
     request = app.current_request
-    caller = http.principal_from_request(request)
+    caller = http.actor_from_request(request)
     params = request.query_params
     now = clock()
     page = _handling().inbox(
         caller, inbox_filters(params), http.parse_limit(params), (params or {}).get("cursor"), now
     )
     return http.json_response(
-        {"items": [inbox_row(r, caller, now) for r in page.items], "next_cursor": page.next_cursor}
+        {"items": [inbox_row(r, now) for r in page.items], "next_cursor": page.next_cursor}
     )
 
 
@@ -519,8 +517,8 @@ def stats_table() -> Response:
     from chalicelib.services.stats import StatsService, check_period, table_dict
 
     request = app.current_request
-    caller = http.principal_from_request(request)
-    http.require_role(caller, "ioc", "officer")
+    caller = http.actor_from_request(request)
+    access.require(caller, "ioc", "officer")
     params = request.query_params
     start, end = check_period(
         http.parse_query(params, "from", parse_day, "ngày dạng YYYY-MM-DD (năm 2000–2100)"),

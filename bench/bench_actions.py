@@ -89,18 +89,18 @@ def _bodies(report: Any) -> dict[str, dict[str, Any]]:
 
 def service_requests() -> dict[str, tuple[float, str]]:
     """Mean requests per action in the service, by action kind."""
-    from chalicelib.api.auth import Principal
     from chalicelib.domain import workflow
+    from chalicelib.domain.access import Actor
     from chalicelib.services.handling import HandlingService
 
-    officer = Principal(sub="bench-officer", roles=frozenset({"officer"}), unit_code="03127")
-    ioc = Principal(sub="bench-ioc", roles=frozenset({"ioc"}))
+    officer = Actor(sub="bench-officer", roles=frozenset({"officer"}), unit_code="03127")
+    ioc = Actor(sub="bench-ioc", roles=frozenset({"ioc"}))
     out: dict[str, tuple[float, str]] = {}
     with counting() as counter, moto_stack():
         service = HandlingService()
         reports = [_store() for _ in range(N)]
         service.act(reports[0].id, workflow.Comment(text="warm"), officer, datetime.now(UTC))  # warm up
-        plan: list[tuple[str, Any, Principal]] = [
+        plan: list[tuple[str, Any, Actor]] = [
             ("accept", lambda r: workflow.Accept(), officer),
             ("comment", lambda r: workflow.Comment(text="Ghi chú."), officer),
             ("extend", lambda r: workflow.Extend(due_at=r.due_at + timedelta(days=5), note="Chờ."), officer),

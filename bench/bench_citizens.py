@@ -109,10 +109,11 @@ def bench_nearby(now: datetime) -> None:
 
 
 def bench_telling(now: datetime) -> None:
+    from chalicelib.domain.access import Actor
     from chalicelib.domain.ids import new_id
     from chalicelib.domain.report import HistoryEntry, Status
     from chalicelib.services.citizen_channels import deliver, planned
-    from chalicelib.services.citizens import Caller, CitizenService
+    from chalicelib.services.citizens import CitizenService
     from chalicelib.services.stream import ReportChange
     from chalicelib.store.reports import ReportRepository
 
@@ -121,7 +122,7 @@ def bench_telling(now: datetime) -> None:
     repo.create(report, None, 0, 0)  # type: ignore[arg-type]
     service = CitizenService()
     for i in range(FOLLOWERS):
-        caller = Caller(f"follower-{i}", phone=None if i < 5 else f"09123450{i:02d}")
+        caller = Actor(f"follower-{i}", frozenset({"citizen"}), phone=None if i < 5 else f"09123450{i:02d}")
         if i < 5:
             service.register_device(caller, "fcm", f"bench-device-token-{i:04d}")
         service.follow(report.id, caller)

@@ -277,7 +277,7 @@ POINTS = [(21.386, 103.017), (22.03, 103.15), (21.59, 103.42), (22.18, 102.46), 
 
 
 def _post_spec(token: str, key: str, body: dict[str, Any]) -> dict[str, Any]:
-    from chalicelib.api.auth import verify_token
+    from chalicelib.api.auth import actor_context, verify_token
 
     principal = verify_token(f"Bearer {token}")
     headers = {
@@ -291,7 +291,7 @@ def _post_spec(token: str, key: str, body: dict[str, Any]) -> dict[str, Any]:
         "/v1/reports",
         headers=headers,
         body=json.dumps(body, ensure_ascii=False),
-        authorizer={**principal.to_context(), "principalId": principal.sub},
+        authorizer={**actor_context(principal), "principalId": principal.sub},
     )
     return {"handler": "app", "event": event}
 

@@ -120,9 +120,10 @@ class Invocations:
 
 
 def _principal(role: str, sub: str, unit: str | None = None) -> dict[str, str]:
-    from chalicelib.api.auth import Principal
+    from chalicelib.api.auth import actor_context
+    from chalicelib.domain.access import Actor
 
-    p = Principal(
+    p = Actor(
         sub=sub,
         roles=frozenset({role}),
         unit_code=unit,
@@ -130,7 +131,7 @@ def _principal(role: str, sub: str, unit: str | None = None) -> dict[str, str]:
         email="an@example.vn",
         phone="+84912345678",
     )
-    return {**p.to_context(), "principalId": sub}
+    return {**actor_context(p), "principalId": sub}
 
 
 def lifecycle(meter: Meter, calls: Invocations) -> dict[str, float]:

@@ -218,8 +218,8 @@ class InboxPage(Out):
 def inbox_filters(params: dict[str, str] | None) -> Any:
     """The inbox's query parameters, each checked (a 400 names the one that is wrong)."""
     from chalicelib.domain.instants import in_range, parse_day
+    from chalicelib.domain.queries import InboxFilters
     from chalicelib.domain.report import VN_OFFSET, Status, parse_instant
-    from chalicelib.services.handling import InboxFilters
 
     def _status(v: str) -> str:
         return Status(v).value
@@ -254,13 +254,26 @@ def inbox_filters(params: dict[str, str] | None) -> Any:
     )
 
 
-def inbox_row(report: Any, viewer: Any, now: datetime) -> dict[str, Any]:
-    """One line of the work queue, from the report as the viewer may see it."""
-    from chalicelib.api.views import report_view
+def inbox_row(report: Any, now: datetime) -> dict[str, Any]:
+    """One line of the work queue: what an officer scans in a list, no personal data (the queue is read by
+    those who may see the report; the row shows only public fields, its hidden flag and its first words)."""
+    from chalicelib.api.views import category_of, unit_of
+    from chalicelib.domain.report import vn_time
 
-    view = report_view(report, viewer, now, lambda key: "")
-    row = {name: view[name] for name in InboxRow.model_fields if name in view}
-    row["hidden"] = report.hidden is not None
     words = report.description.strip()
-    row["summary"] = words if len(words) <= 90 else words[:89].rsplit(" ", 1)[0] + "…"
-    return InboxRow.model_validate(row).model_dump(mode="json")
+    row = InboxRow(
+        id=report.id,
+        category=category_of(report),
+        status=report.status.value,
+        status_label=report.status_label,
+        unit=unit_of(report),
+        received_at=vn_time(report.received_at),
+        triage_due_at=vn_time(report.triage_due_at),
+        due_at=vn_time(report.due_at),
+        overdue=report.is_overdue(now),
+        address=report.address,
+        hidden=report.hidden is not None,
+        followers=report.followers,
+        summary=words if len(words) <= 90 else words[:89].rsplit(" ", 1)[0] + "…",
+    )
+    return row.model_dump(mode="json")

@@ -9,11 +9,11 @@ public routes that show more to a signed-in caller.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.config import settings
+from chalicelib.domain.access import ROLES, Actor
 
 if TYPE_CHECKING:
     import jwt
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 # PyJWT (with cryptography) is imported where a token is verified, not with this module: the API function
 # only reads the authorizer's verdict from the event, and its cold start should not load them (~150-250 ms).
 
-ROLES = ("citizen", "officer", "ioc", "tech")
 # Cognito ID tokens live an hour (at most a day when configured); a longer-lived token is a forged or a
 # misissued one, and a stolen one must not stay useful for weeks.
 MAX_TOKEN_LIFETIME_S = 24 * 3600
@@ -36,39 +35,28 @@ class AuthError(Exception):
         self.message = message
 
 
-@dataclass(frozen=True)
-class Principal:
-    sub: str
-    roles: frozenset[str]
-    unit_code: str | None = None
-    name: str | None = None
-    phone: str | None = None
-    email: str | None = None
+def actor_context(actor: Actor) -> dict[str, str]:
+    """The authorizer's context: API Gateway passes only flat string values to the handler."""
+    return {
+        "sub": actor.sub,
+        "roles": ",".join(sorted(actor.roles)),
+        "unit_code": actor.unit_code or "",
+        "name": actor.name or "",
+        "phone": actor.phone or "",
+        "email": actor.email or "",
+    }
 
-    def has(self, role: str) -> bool:
-        return role in self.roles
 
-    def to_context(self) -> dict[str, str]:
-        """Authorizer context: API Gateway passes only flat string values to the handler."""
-        return {
-            "sub": self.sub,
-            "roles": ",".join(sorted(self.roles)),
-            "unit_code": self.unit_code or "",
-            "name": self.name or "",
-            "phone": self.phone or "",
-            "email": self.email or "",
-        }
-
-    @classmethod
-    def from_context(cls, ctx: dict[str, Any]) -> Principal:
-        return cls(
-            sub=ctx["sub"],
-            roles=frozenset(r for r in str(ctx.get("roles", "")).split(",") if r),
-            unit_code=ctx.get("unit_code") or None,
-            name=ctx.get("name") or None,
-            phone=ctx.get("phone") or None,
-            email=ctx.get("email") or None,
-        )
+def actor_from_context(ctx: dict[str, Any]) -> Actor:
+    """The caller as the authorizer's context carries it; only the roles a token can hold survive."""
+    return Actor(
+        sub=ctx["sub"],
+        roles=frozenset(r for r in str(ctx.get("roles", "")).split(",") if r in ROLES),
+        unit_code=ctx.get("unit_code") or None,
+        name=ctx.get("name") or None,
+        phone=ctx.get("phone") or None,
+        email=ctx.get("email") or None,
+    )
 
 
 @cache
@@ -112,7 +100,7 @@ def _signing_key(token: str) -> Any:
         raise AuthError("invalid_token", "Mã xác thực được ký bằng khóa không hợp lệ.") from e
 
 
-def verify_token(authorization: str | None) -> Principal:
+def verify_token(authorization: str | None) -> Actor:
     """Check an `Authorization: Bearer <JWT>` header value and return who is calling."""
     if not authorization:
         raise AuthError("missing_token", "Thiếu mã xác thực (Authorization: Bearer).")
@@ -143,7 +131,7 @@ def verify_token(authorization: str | None) -> Principal:
     if isinstance(groups, str):
         groups = [groups]
     roles = frozenset(g for g in groups if g in ROLES)
-    return Principal(
+    return Actor(
         sub=str(claims["sub"]),
         roles=roles,
         unit_code=claims.get("custom:unit_code") or None,

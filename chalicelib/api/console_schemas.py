@@ -33,8 +33,8 @@ class ReportActionsOut(Out):
 
 def province_filters(params: dict[str, str] | None) -> dict[str, Any]:
     """The IOC list's query parameters, each checked (a 400 names the one that is wrong)."""
+    from chalicelib.domain.queries import ProvinceFilters
     from chalicelib.domain.report import Status
-    from chalicelib.store.province import ProvinceFilters
 
     def _status(v: str) -> str:
         return Status(v).value

@@ -14,8 +14,9 @@ from typing import Any
 from chalice import Response
 from pydantic import BaseModel, ValidationError
 
-from chalicelib.api.auth import AuthError, Principal, verify_token
+from chalicelib.api.auth import AuthError, actor_from_context, verify_token
 from chalicelib.domain import errors
+from chalicelib.domain.access import Actor
 
 MAX_BODY_BYTES = 1024 * 1024
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
@@ -191,24 +192,19 @@ def parse_limit(params: dict[str, str] | None) -> int:
 # --- the caller ---
 
 
-def principal_from_request(request: Any) -> Principal:
+def actor_from_request(request: Any) -> Actor:
     """The caller that the built-in authorizer let through; its verdict rides in the authorizer context."""
     ctx = (request.context or {}).get("authorizer") or {}
     if ctx.get("auth_error"):
         raise AuthError(ctx["auth_error"], ctx.get("auth_message") or "Mã xác thực không hợp lệ.")
     if not ctx.get("sub"):
         raise AuthError("missing_token", "Thiếu mã xác thực (Authorization: Bearer).")
-    return Principal.from_context(ctx)
+    return actor_from_context(ctx)
 
 
-def optional_principal(request: Any) -> Principal | None:
+def optional_actor(request: Any) -> Actor | None:
     """For public routes that show more to a signed-in caller: no header is anonymous, a bad one is a 401."""
     header = (request.headers or {}).get("authorization")
     if not header:
         return None
     return verify_token(header)
-
-
-def require_role(principal: Principal, *roles: str) -> None:
-    if not any(principal.has(r) for r in roles):
-        raise HttpError(403, "forbidden", "Bạn không có quyền thực hiện thao tác này.")

@@ -11,21 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.api.auth import Principal
+from chalicelib.domain.access import Actor, sees_internals
 from chalicelib.domain.media import REASONS, SIZES, MediaState, kind_of
 from chalicelib.domain.report import Media, Report
-from chalicelib.domain.visibility import sees_internals
 
 # media_url(key) for a derived image; media_url(key, ttl_seconds) for an original.
 MediaUrl = Callable[..., str]
 # An original is evidence for the unit and the IOC only: its link lasts minutes, a derived image's an hour.
 ORIGINAL_TTL_SECONDS = 600
-
-
-def may_see_original(report: Report, viewer: Principal | None) -> bool:
-    """The evidence is for those who see the internals: the unit, the IOC, and tech staff on test reports only
-    (an original may carry the GPS position of the reporter's home)."""
-    return viewer is not None and sees_internals(report, viewer)
 
 
 def _sizes(m: Media, media_url: MediaUrl) -> dict[str, Any] | None:
@@ -55,14 +48,14 @@ def _item(m: Media, media_url: MediaUrl) -> dict[str, Any]:
 
 
 def media_items(
-    report: Report, viewer: Principal | None, private_ok: bool, media_url: MediaUrl
+    report: Report, viewer: Actor | None, private_ok: bool, media_url: MediaUrl
 ) -> list[dict[str, Any]]:
     """The `media` list of the report's view; `private_ok`: the viewer may see the report's private fields."""
     uploaded = [m for m in report.media if m.uploaded]
     if not private_ok:
         items = [_item(m, media_url) for m in uploaded if m.state == MediaState.READY]
         return [i for i in items if i["sizes"] is not None]
-    originals = may_see_original(report, viewer)
+    originals = sees_internals(report, viewer)
     out = []
     for m in uploaded:
         item = _item(m, media_url)

@@ -22,10 +22,10 @@ from chalice import Response
 from pydantic import ValidationError
 
 from chalicelib.api import http
-from chalicelib.api.auth import Principal
 from chalicelib.api.media_views import public_photo_key
 from chalicelib.api.schemas import SubmitReport
 from chalicelib.domain import errors
+from chalicelib.domain.access import Actor
 from chalicelib.domain.open311 import (
     CLOSED,
     JURISDICTION_ID,
@@ -297,7 +297,7 @@ def next_link(base_url: str, params: dict[str, str] | None, cursor: str | None) 
 class Submission:
     api_key: str | None
     body: SubmitReport
-    caller: Principal
+    caller: Actor
     account_id: str | None
 
 
@@ -378,7 +378,7 @@ def submission(raw: bytes | None) -> Submission:
     return Submission(one("api_key"), body, client_caller(one("api_key"), body), one("account_id"))
 
 
-def client_caller(api_key: str | None, body: SubmitReport) -> Principal:
+def client_caller(api_key: str | None, body: SubmitReport) -> Actor:
     """The citizen behind a client application: a pseudonymous id per application and phone, so the daily quota
     of `/v1` counts this person's reports (the phone itself is personal data, kept only in the report)."""
     from chalicelib.domain.open311 import key_id_of
@@ -389,7 +389,7 @@ def client_caller(api_key: str | None, body: SubmitReport) -> Principal:
     # The e-mail is the client application's word: it holds a key the IOC issued (and can revoke) for vouching
     # for its users, as FixMyStreet does by confirming addresses. A /v1 body cannot do this (issue 12).
     email = body.reporter.email if body.reporter else None
-    return Principal(sub=f"open311-{key_id}-{digest}", roles=frozenset({"citizen"}), email=email)
+    return Actor(sub=f"open311-{key_id}-{digest}", roles=frozenset({"citizen"}), email=email)
 
 
 # ---------------------------------------------------------------- what clients read

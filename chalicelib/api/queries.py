@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 from chalicelib.api import http
 from chalicelib.domain.instants import in_range, parse_day
+from chalicelib.domain.queries import PublicFilters
 from chalicelib.domain.report import VN_OFFSET, Status, parse_instant
-from chalicelib.store.reports import PublicFilters
 
 
 def public_filters(params: dict[str, str] | None) -> PublicFilters:

@@ -7,18 +7,24 @@ from collections.abc import Callable
 from datetime import datetime
 
 from chalicelib.api import schemas
-from chalicelib.api.auth import Principal
 from chalicelib.api.media_views import media_items
+from chalicelib.domain.access import Actor, may_see_private, sees_internals
 from chalicelib.domain.report import Media, Report, vn_time
 from chalicelib.domain.units import CategoryCatalog, UnitRegistry
-from chalicelib.domain.visibility import may_see, may_see_private, sees_internals
 
 MediaUrl = Callable[..., str]  # (key) for a derived image, (key, ttl_seconds) for an original
-__all__ = ["may_see", "may_see_private", "report_view", "upload_slot_view"]
 
 
-def _code_name(code: str | None, name: str | None) -> schemas.CodeName | None:
-    return None if code is None else schemas.CodeName(code=code, name=name or code)
+def category_of(report: Report) -> schemas.CodeName:
+    category = CategoryCatalog.default().get(report.category)
+    return schemas.CodeName(code=report.category, name=category.name if category else report.category)
+
+
+def unit_of(report: Report) -> schemas.CodeName | None:
+    if report.unit_code is None:
+        return None
+    unit = UnitRegistry.default().get(report.unit_code)
+    return schemas.CodeName(code=report.unit_code, name=unit.name if unit else report.unit_code)
 
 
 def _without_reporter(text: str | None, report: Report) -> str | None:
@@ -29,26 +35,22 @@ def _without_reporter(text: str | None, report: Report) -> str | None:
 
 
 def report_view(
-    report: Report, viewer: Principal | None, now: datetime, media_url: MediaUrl
+    report: Report, viewer: Actor | None, now: datetime, media_url: MediaUrl
 ) -> dict[str, object]:
     private_ok = may_see_private(report, viewer)
 
     def shown(text: str | None) -> str | None:
         return text if private_ok else _without_reporter(text, report)
 
-    categories = CategoryCatalog.default()
-    units = UnitRegistry.default()
-    category = categories.get(report.category)
-    unit = units.get(report.unit_code) if report.unit_code else None
     public = dict(
         id=report.id,
-        category=schemas.CodeName(code=report.category, name=category.name if category else report.category),
+        category=category_of(report),
         description=report.description,
         location=schemas.LocationOut(lat=report.location.lat, lng=report.location.lng),
         address=report.address,
         status=report.status.value,
         status_label=report.status_label,
-        unit=_code_name(report.unit_code, unit.name if unit else None),
+        unit=unit_of(report),
         received_at=vn_time(report.received_at),
         triage_due_at=vn_time(report.triage_due_at),
         due_at=vn_time(report.due_at),

@@ -38,6 +38,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final
 
+from chalicelib.domain import access
+from chalicelib.domain.access import Actor
 from chalicelib.domain.calendar import VN_TZ, WorkingCalendar
 from chalicelib.domain.citizens import ReopenPolicy, reopen
 from chalicelib.domain.deadlines import (
@@ -136,19 +138,7 @@ def _field(cls: type[Any], code: str, field_name: str, message: str) -> Any:
 # ------------------------------------------------------------------------------------------------ actors
 
 
-ROLE_PRIORITY: Final = ("ioc", "officer", "tech", "citizen")
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: the token's subject, its roles, and for an officer the unit they act for."""
-
-    sub: str
-    roles: frozenset[str]
-    unit_code: str | None = None
-
-    def has(self, role: str) -> bool:
-        return role in self.roles
+# One actor type for every path (chalicelib/domain/access.py), re-exported for the workflow's callers.
 
 
 # ------------------------------------------------------------------------------------------------ actions
@@ -316,19 +306,8 @@ ENTRY_TYPE: Final[Mapping[str, str]] = {
 
 
 def acting_role(rule: Rule, report: Report, actor: Actor) -> str | None:
-    """The role in which `actor` may take an action under `rule`, or None. An officer counts only for the
-    unit the report is assigned to (api.md: "officer of the assigned unit")."""
-    for role in ROLE_PRIORITY:
-        if role not in rule.roles or not actor.has(role):
-            continue
-        if (
-            role == "officer"
-            and rule.own_unit
-            and (actor.unit_code is None or actor.unit_code != report.unit_code)
-        ):
-            continue
-        return role
-    return None
+    """The role in which `actor` may take an action under `rule`, or None (decided in domain/access.py)."""
+    return access.acting_role(rule.roles, rule.own_unit, report, actor)
 
 
 # ------------------------------------------------------------------------------------------------ texts

@@ -14,16 +14,16 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.api import http
+from chalicelib.domain import access
+from chalicelib.domain.access import Actor
 
 # No personal data ever goes into these answers: follower counts only, a caller's own devices only.
 
 
-def _caller(request: Any) -> Any:
-    from chalicelib.services.citizens import Caller
-
-    principal = http.principal_from_request(request)
-    http.require_role(principal, "citizen")
-    return Caller(sub=principal.sub, phone=principal.phone, email=principal.email)
+def _caller(request: Any) -> Actor:
+    actor = http.actor_from_request(request)
+    access.require(actor, "citizen")
+    return actor
 
 
 def _media_url(key: str) -> str:

@@ -23,7 +23,7 @@ def console_blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Bluepri
         from chalicelib.api.console_schemas import actions_view
         from chalicelib.services.console import ConsoleService
 
-        caller = http.principal_from_request(bp.current_request)
+        caller = http.actor_from_request(bp.current_request)
         result = ConsoleService().actions(report_id, caller)
         return http.json_response(actions_view(result), headers={"Cache-Control": "no-store"})
 
@@ -35,12 +35,12 @@ def console_blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Bluepri
         from chalicelib.services.console import ConsoleService
 
         request = bp.current_request
-        caller = http.principal_from_request(request)
+        caller = http.actor_from_request(request)
         query = province_filters(request.query_params)
         now = clock()
         page = ConsoleService().province(caller, now=now, **query)
         return http.json_response(
-            {"items": [inbox_row(r, caller, now) for r in page.items], "next_cursor": page.next_cursor}
+            {"items": [inbox_row(r, now) for r in page.items], "next_cursor": page.next_cursor}
         )
 
     return bp

@@ -15,6 +15,7 @@ from aws_lambda_powertools import Logger
 from chalice import Blueprint, Response
 
 from chalicelib.api import http
+from chalicelib.domain import access
 
 
 class _Wire:
@@ -203,12 +204,12 @@ def open311_token(resource: str) -> Response:
 
 
 def _ioc() -> Any:
-    caller = http.optional_principal(bp.current_request)
+    caller = http.optional_actor(bp.current_request)
     if caller is None:
         from chalicelib.api.auth import AuthError
 
         raise AuthError("missing_token", "Thiếu mã xác thực (Authorization: Bearer).")
-    http.require_role(caller, "ioc")
+    access.require(caller, "ioc")
     return caller
 
 

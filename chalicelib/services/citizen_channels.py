@@ -207,8 +207,9 @@ def notify_channels(change: ReportChange) -> None:
 def _follow_original(change: ReportChange) -> None:
     """Rejected as a duplicate of another report: the reporter follows the original from now on (idempotent:
     following twice changes nothing)."""
+    from chalicelib.domain.access import Actor
     from chalicelib.domain.errors import ReportNotFound
-    from chalicelib.services.citizens import Caller, CitizenService
+    from chalicelib.services.citizens import CitizenService
 
     old, new = change.old, change.new
     if old is None or new is None or old.status == new.status or not new.rejection:
@@ -217,7 +218,12 @@ def _follow_original(change: ReportChange) -> None:
     if new.rejection.get("reason") != "duplicate" or not original:
         return
     try:
-        CitizenService().follow(original, Caller(new.reporter.sub, new.reporter.phone, new.reporter.email))
+        CitizenService().follow(
+            original,
+            Actor(
+                new.reporter.sub, frozenset({"citizen"}), phone=new.reporter.phone, email=new.reporter.email
+            ),
+        )
     except ReportNotFound:
         logger.info("duplicate of a report that is not public", extra={"report_id": new.id})
 

@@ -1,7 +1,7 @@
 """Use cases of citizens as followers and listeners (issue 15): nearby reports, possible duplicates at
 submission, following, devices for push, the choice of channels.
 
-Callers pass plain values (the token's sub, phone, e-mail), never the HTTP layer's objects. Reads of a report
+Callers are domain actors (domain/access.py), never the HTTP layer's objects. Reads of a report
 are GetItems; the nearby search is at most 9 Queries on the geohash index (domain/geohash.py), never a Scan.
 """
 
@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain import errors, geohash
+from chalicelib.domain.access import Actor
 from chalicelib.domain.citizens import CHANNELS, EMAIL, PUSH, SMS, e164_vn, possible_duplicate, shown_nearby
 from chalicelib.domain.ids import is_valid_id
 from chalicelib.domain.report import Report
@@ -27,15 +28,6 @@ MAX_NEARBY = 100
 class Nearby:
     report: Report
     distance_m: float
-
-
-@dataclass(frozen=True)
-class Caller:
-    """The citizen as the token names them."""
-
-    sub: str
-    phone: str | None = None
-    email: str | None = None
 
 
 class CitizenService:
@@ -88,7 +80,7 @@ class CitizenService:
             raise errors.ReportNotFound(NOT_FOUND)
         return report
 
-    def follow(self, report_id: str, caller: Caller) -> tuple[Report, bool]:
+    def follow(self, report_id: str, caller: Actor) -> tuple[Report, bool]:
         """Follow a public report; (report, True) when this call added the follower. Following twice, or
         the reporter following their own report (they are told anyway), changes nothing."""
         for _ in range(5):
@@ -104,7 +96,7 @@ class CitizenService:
             return (report, False) if new is None else (new, True)
         raise errors.ConcurrentUpdate("Phản ánh đang được cập nhật liên tục. Vui lòng thử lại.")
 
-    def unfollow(self, report_id: str, caller: Caller) -> tuple[Report, bool]:
+    def unfollow(self, report_id: str, caller: Actor) -> tuple[Report, bool]:
         for _ in range(5):
             report = self._public(report_id)
             if not self.store.is_following(report.id, caller.sub):
@@ -121,7 +113,7 @@ class CitizenService:
 
     # --- devices ---
 
-    def register_device(self, caller: Caller, platform: str, token: str) -> tuple[Device, bool]:
+    def register_device(self, caller: Actor, platform: str, token: str) -> tuple[Device, bool]:
         """A device that wants push: its SNS platform endpoint, kept under the citizen. The same token
         registered again is the same device (True only the first time)."""
         from chalicelib.notify import phone
@@ -140,7 +132,7 @@ class CitizenService:
         device = Device(id=device_id, platform=platform, endpoint_arn=arn)
         return device, self.store.add_device(caller.sub, device)
 
-    def remove_device(self, caller: Caller, device_id: str) -> bool:
+    def remove_device(self, caller: Actor, device_id: str) -> bool:
         """Forget a device and its endpoint; removing one already gone changes nothing (False)."""
         from chalicelib.notify import phone
 
@@ -152,7 +144,7 @@ class CitizenService:
 
     # --- the choice of channels ---
 
-    def preferences(self, caller: Caller) -> tuple[Profile, list[str]]:
+    def preferences(self, caller: Actor) -> tuple[Profile, list[str]]:
         """The stored profile and the channels a notice to this citizen goes out on now."""
         from chalicelib.domain.citizens import channels_for
 
@@ -160,7 +152,7 @@ class CitizenService:
         email = profile.email or caller.email
         return profile, channels_for(profile.channels, bool(profile.devices), bool(email))
 
-    def choose(self, caller: Caller, channels: list[str] | None) -> tuple[Profile, list[str]]:
+    def choose(self, caller: Actor, channels: list[str] | None) -> tuple[Profile, list[str]]:
         """Keep the citizen's choice (None: back to the default). A channel they cannot be reached on is
         refused (422) rather than silently dropped."""
         profile = self.store.profile(caller.sub)
@@ -183,17 +175,18 @@ MAX_SORTED_QUEUE = 2000
 
 
 def queue_by_followers(
+    repo: ReportRepository,
     unit: str,
     limit: int,
     cursor: str | None,
     due_after: datetime | None,
     due_before: datetime | None,
     status: str | None,
+    category: str | None = None,
 ) -> Any:
     """A unit's open reports, most followed first (then earliest deadline): the IOC's and the unit's table
     sorted by `followers` (issue 15). The queue is read whole (Query pages of 100, at most
     MAX_SORTED_QUEUE reports: a unit's open reports), sorted, and paged by position."""
-    from chalicelib.store.inbox import unit_queue_window
     from chalicelib.store.reports import Page
 
     offset = 0
@@ -207,7 +200,7 @@ def queue_by_followers(
     reports: list[Report] = []
     page_cursor: str | None = None
     while len(reports) < MAX_SORTED_QUEUE:
-        page = unit_queue_window(unit, 100, page_cursor, due_after, due_before, status)
+        page = repo.unit_queue(unit, 100, page_cursor, due_after, due_before, status, category)
         reports.extend(page.items)
         page_cursor = page.next_cursor
         if page_cursor is None:

@@ -219,11 +219,11 @@ def email_content(report: Report, unit: Unit, previous_unit: str | None = None) 
 
 def webhook_body(report: Report, unit: Unit, delivery_id: str, now: datetime) -> bytes:
     """The JSON a unit's system receives: the report as an officer of that unit sees it (private view)."""
-    from chalicelib.api.auth import Principal
     from chalicelib.api.views import report_view
+    from chalicelib.domain.access import unit_actor
     from chalicelib.media import read_url
 
-    viewer = Principal(sub=f"unit:{unit.code}", roles=frozenset({"officer"}), unit_code=unit.code)
+    viewer = unit_actor(unit.code)
     sent_at = vn_time(now)
     assert sent_at is not None
     payload = {

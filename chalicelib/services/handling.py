@@ -13,34 +13,17 @@ does not exist; one who may see it but not act gets 403.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.api.auth import Principal
-from chalicelib.domain import errors, workflow
+from chalicelib.domain import access, workflow
+from chalicelib.domain.access import Actor
 from chalicelib.domain.calendar import WorkingCalendar
 from chalicelib.domain.deadlines import DeadlinePolicy
 from chalicelib.domain.ids import is_valid_id
+from chalicelib.domain.queries import InboxFilters
 from chalicelib.domain.report import OPEN_STATUSES, Report, Status
 from chalicelib.domain.units import UnitRegistry
-from chalicelib.domain.visibility import may_see
 from chalicelib.store.reports import Page, ReportRepository
-
-NOT_FOUND = "Không tìm thấy phản ánh."
-
-
-def actor_of(caller: Principal) -> workflow.Actor:
-    return workflow.Actor(sub=caller.sub, roles=caller.roles, unit_code=caller.unit_code)
-
-
-@dataclass(frozen=True)
-class InboxFilters:
-    unit: str | None = None
-    status: str | None = None
-    overdue: bool | None = None
-    due_before: datetime | None = None
-    sort: str | None = None  # "due" (default) or "followers": most followed first (issue 15)
-    category: str | None = None
 
 
 class HandlingService:
@@ -56,36 +39,33 @@ class HandlingService:
         self.policy = policy or DeadlinePolicy.default()
         self.registry = registry or UnitRegistry.default()
 
-    def _visible(self, report_id: str, caller: Principal) -> Report:
-        report = self.repo.get(report_id) if is_valid_id(report_id) else None
-        if report is None or not may_see(report, caller):
-            raise errors.ReportNotFound(NOT_FOUND)
-        return report
+    def _visible(self, report_id: str, caller: Actor) -> Report:
+        return access.visible(self.repo.get(report_id) if is_valid_id(report_id) else None, caller)
 
     # --- steps 3 and 4: the unit's and the IOC's actions ---
 
-    def act(self, report_id: str, action: workflow.Action, caller: Principal, now: datetime) -> Report:
+    def act(self, report_id: str, action: workflow.Action, caller: Actor, now: datetime) -> Report:
         """One handling step; returns the stored report. Raises 404/403/409/422/400 domain errors."""
         report = self._visible(report_id, caller)
         # apply_action turns deadlines.DeadlineConflict (a ValueError) into 422 `deadline_not_after_current`.
         changed = workflow.apply_action(
-            report, action, actor_of(caller), now, self.calendar, self.policy, self.registry
+            report, action, caller, now, self.calendar, self.policy, self.registry
         )
         return self.repo.save(changed)
 
     # --- step 5: the citizen's rating ---
 
     def feedback(
-        self, report_id: str, rating: int, comment: str | None, caller: Principal, now: datetime
+        self, report_id: str, rating: int, comment: str | None, caller: Actor, now: datetime
     ) -> Report:
         report = self._visible(report_id, caller)
-        return self.repo.save(workflow.give_feedback(report, actor_of(caller), rating, comment, now))
+        return self.repo.save(workflow.give_feedback(report, caller, rating, comment, now))
 
     # --- deleting a test report (IOC technical staff) ---
 
-    def delete(self, report_id: str, caller: Principal) -> None:
+    def delete(self, report_id: str, caller: Actor) -> None:
         report = self._visible(report_id, caller)
-        workflow.check_deletable(report, actor_of(caller))
+        workflow.check_deletable(report, caller)
         self.repo.delete(report)
         # A test report leaves nothing behind: its photos (every version) and its ledger records.
         from chalicelib.media import delete_report_media
@@ -97,20 +77,11 @@ class HandlingService:
     # --- the work queue ---
 
     def inbox(
-        self, caller: Principal, filters: InboxFilters, limit: int, cursor: str | None, now: datetime
+        self, caller: Actor, filters: InboxFilters, limit: int, cursor: str | None, now: datetime
     ) -> Page:
         """An officer's own unit, or for the IOC any unit (default: the IOC's own queue), earliest deadline
         first. `overdue=true`: the current deadline has passed; `false`: it has not."""
-        from chalicelib.store.inbox import unit_queue_window
-
-        if caller.has("ioc"):
-            unit = filters.unit or self.registry.fallback.code
-        elif caller.has("officer") and caller.unit_code:
-            if filters.unit and filters.unit != caller.unit_code:
-                raise workflow.ActionForbidden("Cán bộ chỉ xem được danh sách việc của đơn vị mình.")
-            unit = caller.unit_code
-        else:
-            raise workflow.ActionForbidden("Chỉ cán bộ đơn vị và Tổ điều hành IOC mới có danh sách việc.")
+        unit = access.queue_unit(caller, filters.unit, self.registry.fallback.code)
         if filters.status is not None and Status(filters.status) not in OPEN_STATUSES:
             return Page(items=[], next_cursor=None)  # the queue holds open reports only
         due_after = None
@@ -122,5 +93,9 @@ class HandlingService:
         if filters.sort == "followers":
             from chalicelib.services.citizens import queue_by_followers
 
-            return queue_by_followers(unit, limit, cursor, due_after, due_before, filters.status)
-        return unit_queue_window(unit, limit, cursor, due_after, due_before, filters.status, filters.category)
+            return queue_by_followers(
+                self.repo, unit, limit, cursor, due_after, due_before, filters.status, filters.category
+            )
+        return self.repo.unit_queue(
+            unit, limit, cursor, due_after, due_before, filters.status, filters.category
+        )

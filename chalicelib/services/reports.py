@@ -5,11 +5,13 @@ from __future__ import annotations
 import calendar as _cal
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from chalicelib.api.auth import Principal
-from chalicelib.domain import errors
+from chalicelib.domain import access, errors
+from chalicelib.domain.access import Actor
 from chalicelib.domain.geo import ProvinceOutline
 from chalicelib.domain.ids import is_valid_id, new_id
+from chalicelib.domain.queries import PublicFilters
 from chalicelib.domain.report import (
     MAX_ATTACHMENTS,
     VN_OFFSET,
@@ -20,12 +22,44 @@ from chalicelib.domain.report import (
     Reporter,
 )
 from chalicelib.domain.units import CategoryCatalog
-from chalicelib.domain.visibility import may_see
-from chalicelib.store.reports import Page, PublicFilters, ReportRepository
+from chalicelib.store.reports import Page, ReportRepository
 
 BORDER_TOLERANCE_M = 1000.0
 # Saves that only append (an attachment slot, an upload mark) are redone this often after losing a race.
 SAVE_ATTEMPTS = 5
+
+
+class Place(Protocol):
+    @property
+    def lat(self) -> float: ...
+    @property
+    def lng(self) -> float: ...
+
+
+class Contact(Protocol):
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def phone(self) -> str | None: ...
+
+
+class Submission(Protocol):
+    """What a citizen submits, as parsed at the edge (api/schemas.SubmitReport, from /v1 and Open311)."""
+
+    @property
+    def category(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def location(self) -> Place: ...
+    @property
+    def address(self) -> str | None: ...
+    @property
+    def occurred_at(self) -> datetime | None: ...
+    @property
+    def reporter(self) -> Contact | None: ...
+    @property
+    def is_test(self) -> bool: ...
 
 
 def _field_error(cls: type[errors.DomainError], field: str, message: str) -> errors.DomainError:
@@ -39,26 +73,9 @@ class ReportService:
 
     # --- step 1: intake ---
 
-    def submit(self, body: object, caller: Principal, now: datetime) -> Report:
+    def submit(self, body: Submission, caller: Actor, now: datetime) -> Report:
         """Accept a citizen's report (api.md "Submitting a report"); routing follows from the table's stream."""
-        from chalicelib.api.schemas import SubmitReport
-
-        assert isinstance(body, SubmitReport)
-        if not (caller.has("citizen") or caller.has("tech")):
-            raise errors.NotAllowed("Chỉ người dân (tài khoản công dân) mới gửi được phản ánh.")
-        if body.is_test and not caller.has("tech"):
-            raise _field_error(
-                errors.NotAllowed,
-                "is_test",
-                "Chỉ cán bộ kỹ thuật IOC mới được tạo phản ánh thử nghiệm (is_test).",
-            )
-        if caller.has("tech") and not caller.has("citizen") and not body.is_test:
-            # Technical staff test the system; a public report from them would reach a unit as real work.
-            raise _field_error(
-                errors.NotAllowed,
-                "is_test",
-                "Cán bộ kỹ thuật IOC chỉ được tạo phản ánh thử nghiệm (is_test: true).",
-            )
+        access.check_submit(caller, body.is_test)
         if CategoryCatalog.default().get(body.category) is None:
             raise _field_error(
                 errors.InvalidInput,
@@ -129,13 +146,13 @@ class ReportService:
     def public_page(self, filters: PublicFilters, limit: int, cursor: str | None) -> Page:
         return self.repo.public_page(filters, limit, cursor)
 
-    def mine(self, caller: Principal, limit: int, cursor: str | None) -> Page:
+    def mine(self, caller: Actor, limit: int, cursor: str | None) -> Page:
         return self.repo.by_reporter(caller.sub, limit, cursor)
 
     # --- attachments ---
 
     def reserve_attachment(
-        self, report_id: str, caller: Principal, content_type: str, size: int, purpose: str, now: datetime
+        self, report_id: str, caller: Actor, content_type: str, size: int, purpose: str, now: datetime
     ) -> tuple[Report, Media]:
         """Reserve an upload slot: the reporter for their report, the unit's officer for photos of the result.
         A slot is only appended, so a save that lost a race (another slot, an upload, an action) is redone on
@@ -149,21 +166,12 @@ class ReportService:
         raise AssertionError("unreachable")
 
     def _reserve_once(
-        self, report_id: str, caller: Principal, content_type: str, size: int, purpose: str, now: datetime
+        self, report_id: str, caller: Actor, content_type: str, size: int, purpose: str, now: datetime
     ) -> tuple[Report, Media]:
         from chalicelib.media import LIMITS, media_key
 
         report = self.get(report_id)
-        if purpose == "answer":
-            allowed = caller.has("officer") and caller.unit_code == report.unit_code and report.is_open
-        else:
-            allowed = caller.sub == report.reporter.sub and not report.is_closed
-        if not allowed:
-            # Whoever may not see the report is told it does not exist, whatever the purpose: a 403 on a
-            # hidden report and a 404 on an unknown one would tell outsiders which ids exist.
-            if not may_see(report, caller):
-                raise errors.ReportNotFound("Không tìm thấy phản ánh.")
-            raise errors.NotAllowed("Bạn không thể đính kèm tệp cho phản ánh này.")
+        access.check_attach(report, caller, purpose)
         max_bytes = LIMITS[content_type][0]
         if size > max_bytes:
             message = f"Tệp {content_type} chỉ được tối đa {max_bytes // (1024 * 1024)} MB."

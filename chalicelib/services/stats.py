@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.domain import errors
+from chalicelib.domain import access, errors
 from chalicelib.domain.report import VN_OFFSET, Report, utc_text
 from chalicelib.domain.stats import (
     MAX_PERIOD_DAYS,
@@ -35,7 +35,7 @@ from chalicelib.domain.units import UnitRegistry
 from chalicelib.notify.links import console_report_url
 
 if TYPE_CHECKING:
-    from chalicelib.api.auth import Principal
+    from chalicelib.domain.access import Actor
     from chalicelib.domain.calendar import WorkingCalendar
     from chalicelib.services.stream import ReportChange
     from chalicelib.store.reports import ReportRepository
@@ -164,20 +164,18 @@ class StatsService:
         start, end = check_period(start, end)
         return build_table(self.recomputed_cells(start, end).items(), start, end, self.registry)
 
-    def view(self, start: date, end: date, caller: Principal) -> View:
+    def view(self, start: date, end: date, caller: Actor) -> View:
         """GET /v1/stats: the IOC sees every unit and the province; an officer only their own unit's row and
         no province total; anyone else is refused."""
-        if caller.has("ioc"):
-            table = self.table(start, end)
+        scope = access.stats_scope(caller)
+        table = self.table(start, end)
+        if scope is None:
             return View(table, table.rows, table.province)
-        if caller.has("officer") and caller.unit_code:
-            table = self.table(start, end)
-            row = table.row(caller.unit_code)
-            if row is None:  # a unit not valid in the period: its row is all zeros
-                unit = self.registry.get(caller.unit_code)
-                row = row_from_sums(caller.unit_code, unit.name if unit else caller.unit_code, {})
-            return View(replace(table, rows=(row,), province=None), (row,), None)
-        raise errors.NotAllowed("Chỉ Tổ điều hành IOC và cán bộ xử lý của đơn vị mới xem được thống kê.")
+        row = table.row(scope)
+        if row is None:  # a unit not valid in the period: its row is all zeros
+            unit = self.registry.get(scope)
+            row = row_from_sums(scope, unit.name if unit else scope, {})
+        return View(replace(table, rows=(row,), province=None), (row,), None)
 
     # --- the weekly IOC report ---
 

@@ -12,12 +12,12 @@ the same rule as `Report.is_overdue`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pynamodb.expressions.condition import Condition
 
+from chalicelib.domain.queries import ProvinceFilters
 from chalicelib.domain.report import utc_text
 from chalicelib.store.models import ReportItem, bind
 from chalicelib.store.reports import (
@@ -29,14 +29,6 @@ from chalicelib.store.reports import (
 )
 
 MAX_ROUNDS = 5
-
-
-@dataclass(frozen=True)
-class ProvinceFilters:
-    unit: str | None = None
-    status: str | None = None
-    category: str | None = None
-    overdue: bool | None = None
 
 
 def _condition(filters: ProvinceFilters, now: datetime) -> Condition | None:

@@ -15,6 +15,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.errors import ConcurrentUpdate, InvalidInput, QuotaExceeded
+from chalicelib.domain.queries import PublicFilters
 from chalicelib.domain.report import Report, report_from_doc, report_to_doc, utc_text
 from chalicelib.store.models import LedgerItem, ReportItem, bind
 
@@ -26,20 +27,27 @@ UNROUTED_PARTITION = "UNROUTED"
 PROVINCE_PARTITION = "ALL"
 
 
+def _window(key: Any, low: str | None, high: str | None) -> Condition | None:
+    """`low <= key < high`; no key equals a bound, which ends in "#" (so `between` is exact)."""
+    if low and high:
+        return key.between(low, high)  # type: ignore[no-any-return]
+    if low:
+        return key >= low  # type: ignore[no-any-return]
+    return key < high if high else None
+
+
+def _all_of(*parts: Condition | None) -> Condition | None:
+    condition: Condition | None = None
+    for part in parts:
+        if part is not None:
+            condition = part if condition is None else condition & part
+    return condition
+
+
 @dataclass(frozen=True)
 class Page:
     items: list[Report]
     next_cursor: str | None
-
-
-@dataclass(frozen=True)
-class PublicFilters:
-    status: str | None = None
-    unit: str | None = None
-    category: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    bbox: tuple[float, float, float, float] | None = None  # min_lng, min_lat, max_lng, max_lat
 
 
 def _rcv_sk(report: Report) -> str:
@@ -320,20 +328,31 @@ class ReportRepository:
         unit: str,
         limit: int,
         cursor: str | None,
+        due_after: datetime | None = None,
         due_before: datetime | None = None,
         status: str | None = None,
+        category: str | None = None,
     ) -> Page:
-        """A unit's open reports, earliest current deadline first (triage while assigned, then resolution)."""
-        range_condition = ReportItem.queue_sk <= utc_text(due_before) + "~" if due_before else None
-        filter_condition = ReportItem.status == status if status else None
+        """A unit's open reports, earliest current deadline first (triage while assigned, then resolution),
+        whose deadline is at or after `due_after` and strictly before `due_before` (either bound optional:
+        `due_before=now` is what is overdue, as `Report.is_overdue` says). Both bounds are in the key
+        condition, so a page is full and what is read is what is returned (status and category narrow it)."""
+        # Keys are "<deadline UTC text>#<id>": "<t>#" sorts before every key of instant t, after earlier ones.
+        low = utc_text(due_after) + "#" if due_after else None
+        high = utc_text(due_before) + "#" if due_before else None
+        if low and high and low >= high:
+            return Page(items=[], next_cursor=None)  # an empty window (between needs low <= high)
         return self._page(
             ReportItem.queue_index,
             unit,
             "queue_unit",
             limit,
             cursor,
-            range_key_condition=range_condition,
-            filter_condition=filter_condition,
+            range_key_condition=_window(ReportItem.queue_sk, low, high),
+            filter_condition=_all_of(
+                ReportItem.status == status if status else None,
+                ReportItem.category == category if category else None,
+            ),
             scan_index_forward=True,
         )
 

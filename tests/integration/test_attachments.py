@@ -283,7 +283,7 @@ def test_uploads_that_race_each_other_are_all_listed(client, tokens, report_id):
 def test_slots_reserved_while_another_writer_changes_the_report_are_not_refused(client, tokens, report_id):
     from dataclasses import replace
 
-    from chalicelib.api.auth import Principal
+    from chalicelib.domain.access import Actor
     from chalicelib.services.reports import ReportService
     from chalicelib.store.reports import ReportRepository
 
@@ -300,7 +300,7 @@ def test_slots_reserved_while_another_writer_changes_the_report_are_not_refused(
                 other.save(replace(fresh, address="Tổ 6, phường Điện Biên Phủ"))
             return super().save(report, extra_condition)
 
-    reporter = Principal(sub="dev-citizen-user", roles=frozenset({"citizen"}))
+    reporter = Actor(sub="dev-citizen-user", roles=frozenset({"citizen"}))
     repo = RacedRepository()
     _, media = ReportService(repo=repo).reserve_attachment(
         report_id, reporter, "image/png", 1000, "report", datetime.now(UTC)

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.api.auth import Principal
 from chalicelib.domain import errors, workflow
+from chalicelib.domain.access import Actor
 from chalicelib.domain.report import Report, Status
 from chalicelib.services.handling import HandlingService
 from chalicelib.store.reports import ReportRepository
@@ -35,8 +35,8 @@ class BothReadFirst(ReportRepository):
             return super().save(report, extra_condition)
 
 
-def officer(n: int) -> Principal:
-    return Principal(sub=f"officer-{n}", roles=frozenset({"officer"}), unit_code=UNIT)
+def officer(n: int) -> Actor:
+    return Actor(sub=f"officer-{n}", roles=frozenset({"officer"}), unit_code=UNIT)
 
 
 def race(report_id: str, actions: list[workflow.Action]) -> list[object]:

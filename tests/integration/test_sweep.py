@@ -168,8 +168,8 @@ def default_senders():
 def test_friday_report_missed_triage_is_notified_once_again_after_an_extension_and_never_once_resolved(
     client,
 ):
-    from chalicelib.api.auth import Principal
     from chalicelib.domain import workflow
+    from chalicelib.domain.access import Actor
     from chalicelib.services.handling import HandlingService
 
     late = make_report(vn(2025, 4, 25, 10, 0))
@@ -177,7 +177,7 @@ def test_friday_report_missed_triage_is_notified_once_again_after_an_extension_a
     put_reports([late, answered])
     assert late.triage_due_at == vn(2025, 4, 26, 23, 59, 59)  # Saturday 26/4/2025: a make-up working day
 
-    officer = Principal(sub="officer-094", roles=frozenset({"officer"}), unit_code="094")
+    officer = Actor(sub="officer-094", roles=frozenset({"officer"}), unit_code="094")
     handling = HandlingService()
     handling.act(answered.id, workflow.Resolve(answer="Đã vá ổ gà."), officer, vn(2025, 4, 25, 15, 0))
 

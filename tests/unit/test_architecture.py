@@ -69,6 +69,87 @@ def test_the_domain_imports_nothing_of_aws_or_the_web(path: Path):
     )
 
 
+# app/blueprints -> services -> domain <- store/notify: each layer may import only the layers it points to
+# (issue 11). `api/` parses and renders at the edge; a service takes and returns domain values.
+LAYERS = ROOT / "chalicelib"
+MAY_NOT_IMPORT = {
+    "services": ("chalicelib.api", "chalicelib.routes"),
+    "api": ("chalicelib.services", "chalicelib.routes"),
+    "store": ("chalicelib.api", "chalicelib.services", "chalicelib.routes", "chalicelib.notify"),
+    "notify": ("chalicelib.api", "chalicelib.services", "chalicelib.routes"),
+}
+
+
+def _layer_violations(path: Path, layer: str) -> list[str]:
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    imported = _imported_modules(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)), package)
+    forbidden = MAY_NOT_IMPORT[layer]
+    return sorted(m for m in imported if m == forbidden or m.startswith(forbidden))
+
+
+@pytest.mark.parametrize(
+    ("layer", "path"),
+    [(layer, p) for layer in MAY_NOT_IMPORT for p in _python_files(LAYERS / layer)],
+    ids=lambda v: v if isinstance(v, str) else str(v.relative_to(ROOT)),
+)
+def test_dependencies_point_one_way(layer: str, path: Path):
+    bad = _layer_violations(path, layer)
+    assert not bad, f"{path.relative_to(ROOT)} ({layer}) imports {bad}: see docs/architecture.md"
+
+
+def test_the_layer_guard_sees_a_service_importing_the_api(tmp_path: Path):
+    bad = tmp_path / "services" / "bad.py"
+    bad.parent.mkdir()
+    bad.write_text("def f():\n    from chalicelib.api.views import report_view\n", encoding="utf-8")
+    tree = ast.parse(bad.read_text(encoding="utf-8"))
+    imported = _imported_modules(tree, "chalicelib.services.bad")
+    assert any(m.startswith(MAY_NOT_IMPORT["services"]) for m in imported)
+    api_file = tmp_path / "api.py"
+    api_file.write_text("from chalicelib.services.handling import HandlingService\n", encoding="utf-8")
+    imported = _imported_modules(ast.parse(api_file.read_text(encoding="utf-8")), "chalicelib.api.x")
+    assert any(m.startswith(MAY_NOT_IMPORT["api"]) for m in imported)
+
+
+MAX_FUNCTION_LINES = 60
+
+
+def test_no_function_is_longer_than_sixty_lines():
+    long = []
+    for path in _python_files(ROOT / "chalicelib", ROOT / "app.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES:
+                    long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines} lines)")
+    assert not long, "functions longer than 60 lines: " + "; ".join(long)
+
+
+def test_one_module_decides_access():
+    """may_see, may_see_private, sees_internals and acting_role are defined once, in domain/access.py."""
+    rules = ("may_see", "may_see_private", "sees_internals", "is_units_officer", "queue_unit", "stats_scope")
+    where: dict[str, list[str]] = {}
+    for path in _python_files(ROOT / "chalicelib", ROOT / "app.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and node.name in rules:
+                where.setdefault(node.name, []).append(str(path.relative_to(ROOT)))
+    assert where == {name: ["chalicelib/domain/access.py"] for name in rules}
+
+
+def test_one_actor_type():
+    """Whoever acts (a token's caller, a unit's system, the import) is a domain.access.Actor."""
+    classes = []
+    for path in _python_files(ROOT / "chalicelib", ROOT / "app.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        classes += [
+            f"{path.relative_to(ROOT)}:{n.name}"
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ClassDef) and n.name in ("Actor", "Principal", "Caller", "Viewer")
+        ]
+    assert classes == ["chalicelib/domain/access.py:Actor"]
+
+
 def test_the_import_guard_sees_imports_inside_functions():
     source = (
         "def f():\n    import boto3\n    from pynamodb.models import Model\n    from chalice import app\n"

@@ -1,5 +1,5 @@
 """Request and response schemas of the citizens' endpoints (issue 15); the OpenAPI document is generated from
-them (chalicelib/api/citizen_openapi.py)."""
+them (chalicelib/routes/citizens.py)."""
 
 from __future__ import annotations
 

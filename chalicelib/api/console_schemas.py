@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from chalicelib.api import http
-from chalicelib.api.action_schemas import ActionName, InboxPage
+from chalicelib.api.action_schemas import ActionName
 from chalicelib.api.schemas import CodeName, Out
 
 
@@ -64,29 +64,6 @@ def province_filters(params: dict[str, str] | None) -> dict[str, Any]:
     }
 
 
-# Included by chalicelib/api/openapi.py (same shape as its OPERATIONS).
-OPERATIONS: list[Any] = [
-    (
-        "get",
-        "/v1/reports/{report_id}/actions",
-        "Các thao tác người gọi được thực hiện trên phản ánh lúc này (cán bộ đơn vị được giao; IOC)",
-        None,
-        {200: ReportActionsOut},
-        True,
-        [],
-    ),
-    (
-        "get",
-        "/v1/ioc/reports",
-        "Mọi phản ánh của tỉnh, mới nhất trước (IOC, kỹ thuật IOC); lọc theo đơn vị, trạng thái, quá hạn, lĩnh vực, mã",
-        None,
-        {200: InboxPage},
-        True,
-        ["unit", "status", "overdue", "category", "id", "limit", "cursor"],
-    ),
-]
-
-
 def actions_view(result: Any) -> dict[str, Any]:
     """The service's ReportActions as `ReportActionsOut`."""
     from chalicelib.domain.permitted import ACTION_LABELS
@@ -104,34 +81,3 @@ def actions_view(result: Any) -> dict[str, Any]:
         request_info_letter=letter,
     )
     return body.model_dump(mode="json")
-
-
-_STATUS_ENUM = ["received", "assigned", "in_progress", "rejected", "resolved"]
-_PARAMETERS: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
-    ("/v1/ioc/reports", "get"): {
-        "unit": {"type": "string", "maxLength": 20, "description": "Mã đơn vị (GET /v1/units)"},
-        "status": {"type": "string", "enum": _STATUS_ENUM},
-        "overdue": {"type": "string", "enum": ["true", "false"]},
-        "category": {"type": "string", "description": "Mã lĩnh vực (GET /v1/categories)"},
-        "id": {"type": "string", "minLength": 26, "maxLength": 26, "description": "Mã phản ánh"},
-        "limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
-        "cursor": {"type": "string", "description": "next_cursor của trang trước"},
-    },
-    ("/v1/inbox", "get"): {"category": {"type": "string", "description": "Mã lĩnh vực (GET /v1/categories)"}},
-    ("/v1/reports/{report_id}/actions", "get"): {
-        "report_id": {"type": "string", "minLength": 26, "maxLength": 26},
-    },
-}
-
-
-def refine_parameters(paths: dict[str, Any]) -> None:
-    """Give the console's parameters their real types, enums and bounds (the generic builder says 'string')."""
-    for (path, method), schemas in _PARAMETERS.items():
-        operation = paths.get(path, {}).get(method)
-        for parameter in (operation or {}).get("parameters", []):
-            if parameter["name"] in schemas:
-                parameter["schema"] = schemas[parameter["name"]]
-        if operation is not None and path == "/v1/ioc/reports":
-            operation["description"] = "Vai trò: Tổ điều hành IOC (ioc), Kỹ thuật IOC (tech)."
-        elif operation is not None and path.endswith("/actions"):
-            operation["description"] = "Người gọi đã đăng nhập và được xem phản ánh (404 nếu không)."

@@ -327,22 +327,3 @@ def paths() -> dict[str, Any]:
             )
         },
     }
-
-
-# The IOC's key administration, in openapi.py's operation shape (method, path, summary, request model,
-# {status: response model}, needs auth, query parameters).
-OPERATIONS: list[
-    tuple[str, str, str, type[BaseModel] | None, dict[int, type[BaseModel] | None], bool, list[str]]
-] = [
-    (
-        "post",
-        "/v1/open311/keys",
-        "Cấp khóa Open311 cho một ứng dụng (IOC)",
-        KeyRequest,
-        {201: IssuedKeyOut},
-        True,
-        [],
-    ),
-    ("get", "/v1/open311/keys", "Các khóa Open311 đã cấp (IOC)", None, {200: KeyList}, True, []),
-    ("delete", "/v1/open311/keys/{key_id}", "Thu hồi một khóa Open311 (IOC)", None, {200: KeyOut}, True, []),
-]

@@ -1,4 +1,5 @@
-"""The OpenAPI 3.1 document, generated from the pydantic schemas: the full truth of the HTTP contract."""
+"""The OpenAPI 3.1 document, the full truth of the HTTP contract: built from the operations the routes declared
+(chalicelib/api/contract.py, next to each route in chalicelib/routes/) and the pydantic schemas they name."""
 
 from __future__ import annotations
 
@@ -8,212 +9,152 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from chalicelib.api import (
-    action_schemas,
-    console_schemas,
-    deliveries,
-    delivery_ops,
-    open311_schemas,
-    schemas,
-    stats_schemas,
-)
-from chalicelib.api.citizen_openapi import OPERATIONS as CITIZEN_OPERATIONS
-from chalicelib.api.citizen_schemas import SubmittedReport
+from chalicelib.api import contract, schemas
+from chalicelib.api.contract import Op
 
 REF = "#/components/schemas/{model}"
-
-# (method, path, summary, request model, {status: response model}, needs auth, query parameters: a name, or a
-# whole OpenAPI parameter object with its real type and bounds)
-Operation = tuple[
-    str, str, str, type[BaseModel] | None, dict[int, type[BaseModel] | None], bool, list[str | dict[str, Any]]
-]
-
-OPERATIONS: list[Operation] = [
-    ("post", "/v1/reports", "Gửi phản ánh", schemas.SubmitReport, {201: SubmittedReport}, True, []),
-    (
-        "get",
-        "/v1/reports",
-        "Danh sách phản ánh công khai",
-        None,
-        {200: schemas.ReportList},
-        False,
-        ["status", "unit", "category", "since", "until", "bbox", "limit", "cursor"],
-    ),
-    ("get", "/v1/reports/{report_id}", "Xem một phản ánh", None, {200: schemas.ReportPrivate}, False, []),
-    ("get", "/v1/me/reports", "Phản ánh của tôi", None, {200: schemas.ReportList}, True, ["limit", "cursor"]),
-    (
-        "post",
-        "/v1/reports/{report_id}/attachments",
-        "Xin chỗ tải lên ảnh/video",
-        schemas.AttachmentRequest,
-        {201: schemas.UploadSlot},
-        True,
-        [],
-    ),
-    ("get", "/v1/categories", "Danh mục lĩnh vực", None, {200: schemas.CategoryList}, False, []),
-    ("get", "/v1/units", "Đơn vị xử lý", None, {200: schemas.UnitList}, False, ["valid_on"]),
-    (
-        "get",
-        "/v1/calendar",
-        "Lịch ngày làm việc và ngày nghỉ",
-        None,
-        {200: schemas.CalendarOut},
-        False,
-        ["from", "to"],
-    ),
-    ("get", "/v1/health", "Tình trạng hệ thống", None, {200: schemas.Health}, False, []),
-    ("get", "/v1/openapi.json", "Tài liệu OpenAPI", None, {200: None}, False, []),
-]
-
-# Later modules add their operations here (handling, statistics, calendar).
-EXTRA_OPERATIONS: list[Operation] = [
-    # routing and forwarding (issue 4)
-    (
-        "get",
-        "/v1/deliveries",
-        "Các lần gửi tin bị lỗi, mọi loại, đang thử lại (status=failed) hoặc đã bỏ cuộc (status=given_up) (IOC)",
-        None,
-        {200: deliveries.DeliveryList},
-        True,
-        ["status", "limit", "cursor"],
-    ),
-    # handling workflow (issue 5)
-    (
-        "post",
-        "/v1/reports/{report_id}/actions",
-        "Một bước xử lý phản ánh (cán bộ đơn vị được giao; IOC): tiếp nhận, từ chối, gia hạn, trả lời, chuyển…",
-        action_schemas.ActionRequest,
-        {200: schemas.ReportPrivate},
-        True,
-        [],
-    ),
-    (
-        "post",
-        "/v1/reports/{report_id}/feedback",
-        "Đánh giá mức độ hài lòng (người gửi phản ánh, một lần, khi đã có kết quả)",
-        action_schemas.FeedbackIn,
-        {201: schemas.ReportPrivate},
-        True,
-        [],
-    ),
-    (
-        "delete",
-        "/v1/reports/{report_id}",
-        "Xóa phản ánh thử nghiệm (kỹ thuật IOC)",
-        None,
-        {204: None},
-        True,
-        [],
-    ),
-    (
-        "get",
-        "/v1/inbox",
-        "Danh sách việc: phản ánh đang mở của đơn vị, hạn sớm nhất trước (cán bộ: đơn vị mình; IOC: mọi đơn vị)",
-        None,
-        {200: action_schemas.InboxPage},
-        True,
-        ["unit", "status", "overdue", "due_before", "category", "sort", "limit", "cursor"],
-    ),
-    # statistics (issue 7)
-    (
-        "get",
-        "/v1/stats",
-        "Bảng thống kê giải quyết phản ánh theo đơn vị (IOC; cán bộ: đơn vị mình); format=csv cho Excel",
-        None,
-        {200: stats_schemas.StatsTable},
-        True,
-        ["from", "to", "format"],
-    ),
-    # Open311 GeoReport v2 (issue 14): the IOC's client keys; the /open311/v2 paths are added in document()
-    *open311_schemas.OPERATIONS,
-]
-
-EXTRA_OPERATIONS += delivery_ops.OPERATIONS  # what is still owed: the IOC's resend (issue 12)
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+    "description": "Gửi lại cùng khóa và cùng nội dung: nhận lại câu trả lời lần đầu, không tạo gì thêm",
+}
+AUTHORIZATION = {
+    "name": "Authorization",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "pattern": "^Bearer .+$"},
+    "description": "Không bắt buộc: người đã đăng nhập được xem thêm (mã sai: 401)",
+}
 
 
-# citizens: nearby, followers, devices, notifications (issue 15)
-EXTRA_OPERATIONS += CITIZEN_OPERATIONS
-EXTRA_OPERATIONS += console_schemas.OPERATIONS  # web console (issue 13)
+def _models(op: Op) -> list[type[BaseModel]]:
+    found = [op.body] if op.body is not None else []
+    for model in op.ok.values():
+        found += list(model) if isinstance(model, tuple) else ([model] if model is not None else [])
+    return found
 
 
-def _all_models() -> list[type[BaseModel]]:
-    seen: dict[str, type[BaseModel]] = {"ErrorResponse": schemas.ErrorResponse}
-    seen.update({m.__name__: m for m in open311_schemas.WIRE_MODELS})  # Open311 (issue 14)
-    for _, _, _, req, responses, _, _ in OPERATIONS + EXTRA_OPERATIONS:
-        for m in [req, *responses.values()]:
-            if m is not None:
-                seen[m.__name__] = m
-    return list(seen.values())
+def _ref(model: type[BaseModel]) -> dict[str, Any]:
+    return {"$ref": REF.format(model=model.__name__)}
 
 
-def _json(model: type[BaseModel] | None) -> dict[str, Any]:
+def _schema(model: Any) -> dict[str, Any]:
     if model is None:
-        return {"application/json": {"schema": {"type": "object"}}}
-    return {"application/json": {"schema": {"$ref": REF.format(model=model.__name__)}}}
+        return {"type": "object"}
+    if isinstance(model, tuple):
+        return {"anyOf": [_ref(m) for m in model]}
+    return _ref(model)
+
+
+def _parameters(op: Op) -> list[dict[str, Any]]:
+    params = [
+        {"name": name, "in": "path", "required": True, "schema": op.path_params.get(name, _path_schema(name))}
+        for name in _path_params(op.path)
+    ]
+    params += [dict(q) for q in op.query]
+    if op.idempotent:
+        params.append(IDEMPOTENCY_KEY)
+    if op.auth == "optional":
+        params.append(AUTHORIZATION)
+    return params
+
+
+def _path_schema(name: str) -> dict[str, Any]:
+    return dict(contract.REPORT_ID) if name == "report_id" else {"type": "string", "minLength": 1}
+
+
+def _responses(op: Op) -> dict[str, Any]:
+    error = {"content": {"application/json": {"schema": _ref(schemas.ErrorResponse)}}}
+    responses: dict[str, Any] = {}
+    for status, model in op.ok.items():
+        if status == 204:
+            responses[str(status)] = {"description": contract.STATUS_TEXT[204]}
+            continue
+        content = {"application/json": {"schema": _schema(model)}}
+        if op.csv:
+            content["text/csv"] = {"schema": {"type": "string"}}
+        responses[str(status)] = {"description": contract.STATUS_TEXT[status], "content": content}
+    statuses = set(op.errors)
+    if op.auth != "none":
+        statuses.add(401)
+    if op.roles and op.auth == "bearer":
+        statuses.add(403)
+    for status in sorted(statuses):
+        responses[str(status)] = {"description": contract.STATUS_TEXT[status], **error}
+    return responses
+
+
+def _roles_text(op: Op) -> str:
+    if op.auth == "none" or not op.roles:
+        return "Vai trò: mọi người." if op.auth == "none" else "Vai trò: mọi người đã đăng nhập."
+    return "Vai trò: " + ", ".join(f"{contract.ROLE_NAMES[r]} ({r})" for r in op.roles) + "."
+
+
+def operation(op: Op) -> dict[str, Any]:
+    if op.raw is not None:
+        return dict(op.raw())
+    entry: dict[str, Any] = {
+        "operationId": _operation_id(op),
+        "summary": op.summary,
+        "description": " ".join(t for t in (op.description, _roles_text(op)) if t),
+        "x-roles": list(op.roles),
+        "responses": _responses(op),
+    }
+    params = _parameters(op)
+    if params:
+        entry["parameters"] = params
+    if op.body is not None:
+        entry["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(op.body)}}}
+    if op.auth == "bearer":
+        entry["security"] = [{"bearer": []}]
+    elif op.auth == "optional":
+        entry["security"] = [{}, {"bearer": []}]
+    return entry
 
 
 @cache
 def document() -> dict[str, Any]:
-    models = _all_models()
-    _, defs = models_json_schema(
-        [(m, "validation" if m.__name__ in _request_names() else "serialization") for m in models],
-        ref_template=REF,
-    )
-    error = {"description": "Lỗi (api.md)", "content": _json(schemas.ErrorResponse)}
+    from chalicelib.api.open311_schemas import WIRE_MODELS
+
+    ops = sorted(contract.OPERATIONS.values(), key=lambda o: o.key)
     paths: dict[str, dict[str, Any]] = {}
-    for method, path, summary, req, responses, auth, query in OPERATIONS + EXTRA_OPERATIONS:
-        op: dict[str, Any] = {"summary": summary, "responses": {}}
-        params = [
-            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
-            for p in _path_params(path)
-        ]
-        params += [
-            q
-            if isinstance(q, dict)
-            else {"name": q, "in": "query", "required": False, "schema": {"type": "string"}}
-            for q in query
-        ]
-        if method == "post":
-            params.append(
-                {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}}
-            )
-        if params:
-            op["parameters"] = params
-        if req is not None:
-            op["requestBody"] = {"required": True, "content": _json(req)}
-        for status, model in responses.items():
-            op["responses"][str(status)] = (
-                {"description": "Không có nội dung"}
-                if status == 204
-                else {"description": "OK", "content": _json(model)}
-            )
-        for status in ("400", "404", "409", "413", "422", "429") if method != "get" else ("400", "404"):
-            op["responses"].setdefault(status, error)
-        if auth:
-            op["security"] = [{"bearer": []}]
-            op["responses"]["401"] = error
-            op["responses"]["403"] = error
-        paths.setdefault(path, {})[method] = op
-    paths.update(open311_schemas.paths())  # Open311 GeoReport v2 (issue 14)
-    console_schemas.refine_parameters(paths)  # web console (issue 13)
+    for op in ops:
+        paths.setdefault(op.path, {})[op.method] = operation(op)
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Phản ánh hiện trường — Điện Biên",
             "version": "1.0.0",
-            "description": "API tiếp nhận, chuyển xử lý và theo dõi phản ánh hiện trường.",
+            "description": "API tiếp nhận, chuyển xử lý và theo dõi phản ánh hiện trường. Mọi lỗi có dạng "
+            "ErrorResponse; một phương thức không có ở đường dẫn được trả lời 405 (method_not_allowed).",
         },
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {
-            "schemas": defs.get("$defs", {}),
+            "schemas": _components(ops, WIRE_MODELS),
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
     }
 
 
-def _request_names() -> set[str]:
-    return {req.__name__ for _, _, _, req, _, _, _ in OPERATIONS + EXTRA_OPERATIONS if req is not None}
+def _components(ops: list[Op], wire_models: list[type[BaseModel]]) -> dict[str, Any]:
+    requests = {op.body.__name__ for op in ops if op.body is not None}
+    models: dict[str, type[BaseModel]] = {"ErrorResponse": schemas.ErrorResponse}
+    models.update({m.__name__: m for m in wire_models})
+    for op in ops:
+        models.update({m.__name__: m for m in _models(op)})
+    _, defs = models_json_schema(
+        [(m, "validation" if name in requests else "serialization") for name, m in models.items()],
+        ref_template=REF,
+    )
+    return dict(defs.get("$defs", {}))
+
+
+def _operation_id(op: Op) -> str:
+    words = [p.strip("{}") for p in op.path.split("/") if p and p != "v1"]
+    return "_".join([op.method, *words]).replace(".", "_").replace("-", "_")
 
 
 def _path_params(path: str) -> list[str]:

@@ -13,9 +13,22 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
+from chalicelib.api import citizen_schemas as cs
+from chalicelib.api import contract as c
 from chalicelib.api import http
 from chalicelib.domain import access
 from chalicelib.domain.access import Actor
+from chalicelib.routes.operation import operation
+
+FOLLOWERS = "/v1/reports/{report_id}/followers"
+NEARBY_QUERY = (
+    c.query("lat", {"type": "number", "minimum": -90, "maximum": 90}, "Vĩ độ của điểm tìm (WGS84)", True),
+    c.query("lng", {"type": "number", "minimum": -180, "maximum": 180}, "Kinh độ của điểm tìm (WGS84)", True),
+    c.query("radius_m", {"type": "integer", "minimum": 1, "maximum": 2000, "default": 500}, "Bán kính, mét"),
+    c.text("category", "Mã lĩnh vực (GET /v1/categories)"),
+    c.LIMIT,
+)
+NOTIFICATIONS = "/v1/me/notifications"
 
 # No personal data ever goes into these answers: follower counts only, a caller's own devices only.
 
@@ -68,6 +81,11 @@ def _notifications(profile: Any, channels: list[str]) -> dict[str, Any]:
     }
 
 
+def _op(method: str, path: str, summary: str, **kw: Any) -> c.Op:
+    """A citizen's own operation: signed in as a citizen (others: 403 before anything is read)."""
+    return c.Op(method, path, summary, auth="bearer", roles=("citizen",), gate=True, **kw)
+
+
 def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
     bp = Blueprint(__name__)
 
@@ -76,51 +94,111 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
 
         return CitizenService()
 
-    @bp.route("/v1/reports/nearby", methods=["GET"])
+    @operation(
+        bp,
+        c.Op(
+            "get",
+            "/v1/reports/nearby",
+            "Phản ánh công khai quanh một điểm, gần nhất trước (đang mở, hoặc đã trả lời trong 30 ngày)",
+            query=NEARBY_QUERY,
+            ok={200: cs.NearbyList},
+            errors=(400,),
+        ),
+    )
     def nearby_reports() -> Response:
-        from chalicelib.api.citizen_schemas import nearby_query
-
-        q = nearby_query(bp.current_request.query_params)
+        q = cs.nearby_query(bp.current_request.query_params)
         now = clock()
         found = service().nearby(q["lat"], q["lng"], q["radius_m"], q["category"], now, q["limit"])
         return http.json_response({"items": [nearby_item(n, now) for n in found], "next_cursor": None})
 
-    @bp.route("/v1/reports/{report_id}/followers", methods=["POST"], authorizer=authorizer)
+    following = {"ok": {200: cs.Following}, "errors": (403, 404)}
+
+    @operation(
+        bp,
+        _op(
+            "post",
+            FOLLOWERS,
+            "Theo dõi phản ánh (“tôi cũng gặp vấn đề này”); gọi lại không đổi gì",
+            **following,
+        ),
+        authorizer,
+    )
     def follow_report(report_id: str) -> Response:
         report, _ = service().follow(report_id, _caller(bp.current_request))
         return http.json_response(_following(report, True))
 
-    @bp.route("/v1/reports/{report_id}/followers", methods=["DELETE"], authorizer=authorizer)
+    @operation(
+        bp, _op("delete", FOLLOWERS, "Bỏ theo dõi phản ánh; gọi lại không đổi gì", **following), authorizer
+    )
     def unfollow_report(report_id: str) -> Response:
         report, _ = service().unfollow(report_id, _caller(bp.current_request))
         return http.json_response(_following(report, False))
 
-    @bp.route("/v1/me/devices", methods=["POST"], authorizer=authorizer)
+    @operation(
+        bp,
+        _op(
+            "post",
+            "/v1/me/devices",
+            "Đăng ký thiết bị nhận thông báo đẩy (FCM/APNs qua Amazon SNS); 201 lần đầu, 200 khi đã có",
+            body=cs.DeviceIn,
+            ok={201: cs.DeviceOut, 200: cs.DeviceOut},
+            errors=(400, 403, 413, 415, 422),
+        ),
+        authorizer,
+    )
     def register_device() -> Response:
-        from chalicelib.api.citizen_schemas import DeviceIn
-
         request = bp.current_request
         caller = _caller(request)
-        body = http.parse_body(request.raw_body, DeviceIn)
+        body = http.parse_body(request.raw_body, cs.DeviceIn)
         device, created = service().register_device(caller, body.platform, body.token)
         return http.json_response({"id": device.id, "platform": device.platform}, 201 if created else 200)
 
-    @bp.route("/v1/me/devices/{device_id}", methods=["DELETE"], authorizer=authorizer)
+    @operation(
+        bp,
+        _op(
+            "delete",
+            "/v1/me/devices/{device_id}",
+            "Bỏ đăng ký thiết bị; 204 cả khi thiết bị đã được bỏ trước đó",
+            path_params={"device_id": {"type": "string", "minLength": 1, "maxLength": 100}},
+            ok={204: None},
+            errors=(403,),
+        ),
+        authorizer,
+    )
     def remove_device(device_id: str) -> Response:
         service().remove_device(_caller(bp.current_request), device_id)
         return Response(body="", status_code=204)
 
-    @bp.route("/v1/me/notifications", methods=["GET"], authorizer=authorizer)
+    @operation(
+        bp,
+        _op(
+            "get",
+            NOTIFICATIONS,
+            "Kênh nhận tin của tôi (mặc định: thông báo đẩy nếu có thiết bị, nếu không thì SMS; và e-mail)",
+            ok={200: cs.NotificationsOut},
+            errors=(403,),
+        ),
+        authorizer,
+    )
     def get_notifications() -> Response:
         return http.json_response(_notifications(*service().preferences(_caller(bp.current_request))))
 
-    @bp.route("/v1/me/notifications", methods=["PUT"], authorizer=authorizer)
+    @operation(
+        bp,
+        _op(
+            "put",
+            NOTIFICATIONS,
+            "Chọn kênh nhận tin (push, sms, email; null để về mặc định); 422 nếu kênh không liên lạc được",
+            body=cs.NotificationsIn,
+            ok={200: cs.NotificationsOut},
+            errors=(400, 403, 413, 415, 422),
+        ),
+        authorizer,
+    )
     def put_notifications() -> Response:
-        from chalicelib.api.citizen_schemas import NotificationsIn
-
         request = bp.current_request
         caller = _caller(request)
-        body = http.parse_body(request.raw_body, NotificationsIn)
+        body = http.parse_body(request.raw_body, cs.NotificationsIn)
         return http.json_response(_notifications(*service().choose(caller, body.channels)))
 
     return bp

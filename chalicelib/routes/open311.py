@@ -11,11 +11,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from chalice import Blueprint, Response
 
+from chalicelib.api import contract as c
 from chalicelib.api import http
+from chalicelib.api.open311_schemas import IssuedKeyOut, KeyList, KeyOut, KeyRequest
 from chalicelib.domain import access
+from chalicelib.routes.common import logger
+from chalicelib.routes.operation import operation
 
 
 class _Wire:
@@ -29,10 +32,25 @@ class _Wire:
 wire = _Wire()
 
 bp = Blueprint(__name__)
-logger = Logger(service="fieldreport")
 
 BASE = "/open311/v2"
-FORM = ["application/x-www-form-urlencoded", "multipart/form-data", "application/json", "text/plain"]
+FORM = ("application/x-www-form-urlencoded", "multipart/form-data", "application/json", "text/plain")
+
+
+def _spec(path: str, method: str) -> Any:
+    """The GeoReport operation as chalicelib/api/open311_schemas.py writes it (XML and forms), read when the
+    document is built, not when the API starts."""
+
+    def build() -> Any:
+        from chalicelib.api.open311_schemas import paths
+
+        return paths()[BASE + path][method]
+
+    return build
+
+
+def _geo(method: str, path: str, summary: str, **kw: Any) -> c.Op:
+    return c.Op(method, BASE + path, summary, raw=_spec(path, method), **kw)
 
 
 def clock() -> datetime:
@@ -97,7 +115,7 @@ def _base_url() -> str:
 # ---------------------------------------------------------------- GeoReport v2
 
 
-@bp.route(BASE + "/{resource}", methods=["GET"])
+@operation(bp, _geo("get", "/{resource}", "Open311: discovery, services, requests, servicerequestupdates"))
 @spec_errors
 def open311_resource(resource: str) -> Response:
     name, fmt = wire.split_format(resource)
@@ -142,7 +160,7 @@ def _requests(fmt: str, params: dict[str, str] | None) -> Response:
     )
 
 
-@bp.route(BASE + "/{resource}", methods=["POST"], content_types=FORM)
+@operation(bp, _geo("post", "/{resource}", "Open311: gửi phản ánh (api_key)", content_types=FORM))
 @spec_errors
 def open311_post(resource: str) -> Response:
     name, fmt = wire.split_format(resource)
@@ -164,7 +182,7 @@ def open311_post(resource: str) -> Response:
     return wire.respond(fmt, "service_requests", "request", [row])
 
 
-@bp.route(BASE + "/services/{resource}", methods=["GET"])
+@operation(bp, _geo("get", "/services/{resource}", "Open311: định nghĩa dịch vụ"))
 @spec_errors
 def open311_service_definition(resource: str) -> Response:
     from chalicelib.domain.units import CategoryCatalog
@@ -181,7 +199,7 @@ def open311_service_definition(resource: str) -> Response:
     )
 
 
-@bp.route(BASE + "/requests/{resource}", methods=["GET"])
+@operation(bp, _geo("get", "/requests/{resource}", "Open311: một phản ánh"))
 @spec_errors
 def open311_request(resource: str) -> Response:
     report_id, fmt = wire.split_format(resource)
@@ -189,7 +207,7 @@ def open311_request(resource: str) -> Response:
     return wire.respond(fmt, "service_requests", "request", [row], headers={"Cache-Control": "no-cache"})
 
 
-@bp.route(BASE + "/tokens/{resource}", methods=["GET"])
+@operation(bp, _geo("get", "/tokens/{resource}", "Open311: mã phản ánh theo token"))
 @spec_errors
 def open311_token(resource: str) -> Response:
     """A POST answers with the id at once; a client that asks by token gets the same id (token = id)."""
@@ -226,10 +244,24 @@ def _key_view(record: Any, api_key: str | None = None) -> dict[str, Any]:
     return {**view, "api_key": api_key} if api_key else view
 
 
-@bp.route("/v1/open311/keys", methods=["POST"])
-def issue_open311_key() -> Response:
-    from chalicelib.api.open311_schemas import KeyRequest
+def _key_op(method: str, path: str, summary: str, **kw: Any) -> c.Op:
+    """The IOC's key administration: the token is checked by the route itself (this blueprint has no
+    authorizer), so its 401 and 403 are the API's own."""
+    return c.Op(method, path, summary, auth="bearer", roles=("ioc",), **kw)
 
+
+@operation(
+    bp,
+    _key_op(
+        "post",
+        "/v1/open311/keys",
+        "Cấp khóa Open311 cho một ứng dụng",
+        body=KeyRequest,
+        ok={201: IssuedKeyOut},
+        errors=(400, 403, 413, 415),
+    ),
+)
+def issue_open311_key() -> Response:
     _ioc()
     body = http.parse_body(bp.current_request.raw_body, KeyRequest)
     issued = _keys().issue(body.name, body.rate_limit_per_hour, clock())
@@ -237,7 +269,9 @@ def issue_open311_key() -> Response:
     return http.json_response(_key_view(issued.record, issued.api_key), 201, {"Cache-Control": "no-store"})
 
 
-@bp.route("/v1/open311/keys", methods=["GET"])
+@operation(
+    bp, _key_op("get", "/v1/open311/keys", "Các khóa Open311 đã cấp", ok={200: KeyList}, errors=(403,))
+)
 def list_open311_keys() -> Response:
     _ioc()
     return http.json_response(
@@ -245,7 +279,17 @@ def list_open311_keys() -> Response:
     )
 
 
-@bp.route("/v1/open311/keys/{key_id}", methods=["DELETE"])
+@operation(
+    bp,
+    _key_op(
+        "delete",
+        "/v1/open311/keys/{key_id}",
+        "Thu hồi một khóa Open311",
+        path_params={"key_id": {"type": "string", "minLength": 1, "maxLength": 64}},
+        ok={200: KeyOut},
+        errors=(403, 404),
+    ),
+)
 def revoke_open311_key(key_id: str) -> Response:
     _ioc()
     record = _keys().revoke(key_id, clock())

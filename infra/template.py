@@ -36,6 +36,7 @@ from typing import Any
 
 from infra import citizen_channels, layers, snapstart
 from infra.console import console_environment, console_outputs, console_resources
+from infra.functions import inline_code
 from infra.gateway import GATEWAY_RESPONSES
 from infra.gateway import body as gateway_body
 from infra.media import MEDIA_FUNCTION, media_function_budget
@@ -93,22 +94,6 @@ GROUP_DESCRIPTIONS = {
     "ioc": "Trung tâm Điều hành thông minh (IOC) của tỉnh",
     "tech": "Kỹ thuật vận hành hệ thống",
 }
-
-# Post-confirmation trigger: whoever signs up by themselves is a citizen. Officers, the IOC and technical
-# staff are created by an administrator and put into their groups by hand (docs/deploy.md).
-SIGNUP_CODE = """\
-import boto3
-
-cognito = boto3.client("cognito-idp")
-
-
-def handler(event, context):
-    if event.get("triggerSource") == "PostConfirmation_ConfirmSignUp":
-        cognito.admin_add_user_to_group(
-            UserPoolId=event["userPoolId"], Username=event["userName"], GroupName="citizen"
-        )
-    return event
-"""
 
 
 def _ref(name: str) -> dict[str, Any]:
@@ -415,8 +400,10 @@ def _cognito(stage: str) -> dict[str, Any]:
 
 
 def _signup_trigger(stage: str) -> dict[str, Any]:
-    """The post-confirmation trigger and its role. Its permission on the pool is a separate policy: the pool
-    refers to the function, so the function's role cannot refer to the pool without a cycle."""
+    """The post-confirmation trigger (infra/functions/signup_trigger.py: whoever signs up by themselves is a
+    citizen; officers, the IOC and technical staff are created by an administrator and put into their groups
+    by hand, docs/deploy.md) and its role. Its permission on the pool is a separate policy: the pool refers to
+    the function, so the function's role cannot refer to the pool without a cycle."""
     name = f"{prefix(stage)}-citizen_signup"
     logs = f"{SIGNUP_FUNCTION}Logs"
     return {
@@ -429,7 +416,7 @@ def _signup_trigger(stage: str) -> dict[str, Any]:
                 "Timeout": 10,
                 "MemorySize": 128,
                 "Role": _att(f"{SIGNUP_FUNCTION}Role"),
-                "Code": {"ZipFile": SIGNUP_CODE},
+                "Code": {"ZipFile": inline_code("signup_trigger")},
             },
         },
         logs: _log_group(name),

@@ -50,6 +50,8 @@ def merge_template(stage: str, chalice_template: dict[str, Any]) -> dict[str, An
 
 
 def _resources(stage: str, chalice_template: dict[str, Any]) -> dict[str, Any]:
+    """Every resource the merge adds or changes. Chalice's merge appends new resources in this order, which is
+    the order they were added in as the template grew (issue by issue): kept, so the template reads the same."""
     chalice_functions = functions(chalice_template)
     auth = authorizers(chalice_template)
     api_stage = api.stage_name(chalice_template)

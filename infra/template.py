@@ -14,34 +14,18 @@ import sys
 
 from infra.alarms import ALARM_TOPIC
 from infra.api import API
-from infra.chalice_functions import (
-    STREAM_EVENT,
-    STREAM_FUNCTION,
-    authorizers,
-    function_name,
-    functions,
-    handler_name,
-)
-from infra.iam import STAR_RESOURCE_ACTIONS, TRACING_ACTIONS
+from infra.chalice_functions import STREAM_EVENT, STREAM_FUNCTION, authorizers, functions, handler_name
+from infra.iam import STAR_RESOURCE_ACTIONS
 from infra.identity import SIGNUP_FUNCTION, USER_POOL, USER_POOL_CLIENT
 from infra.least_privilege import AUTHORIZER_ROLE, webhook_secrets
 from infra.merge import check_merge_targets, deep_merge, merge_template
-from infra.packaging import (
-    build_merge,
-    chalice_template,
-    describe_size,
-    main,
-    package,
-    package_size,
-    template,
-)
-from infra.stack import APP_NAME, ROOT, STAGES, prefix
-from infra.storage import DEAD_LETTER_QUEUE, MEDIA_BUCKET, STREAM_TABLE, media_bucket_name, table_names
+from infra.packaging import build_merge, chalice_template, main, package, package_size, template
+from infra.stack import ROOT, STAGES
+from infra.storage import DEAD_LETTER_QUEUE, MEDIA_BUCKET, STREAM_TABLE, table_names
 
 __all__ = [
     "ALARM_TOPIC",
     "API",
-    "APP_NAME",
     "AUTHORIZER_ROLE",
     "DEAD_LETTER_QUEUE",
     "MEDIA_BUCKET",
@@ -52,7 +36,6 @@ __all__ = [
     "STREAM_EVENT",
     "STREAM_FUNCTION",
     "STREAM_TABLE",
-    "TRACING_ACTIONS",
     "USER_POOL",
     "USER_POOL_CLIENT",
     "authorizers",
@@ -60,16 +43,12 @@ __all__ = [
     "chalice_template",
     "check_merge_targets",
     "deep_merge",
-    "describe_size",
-    "function_name",
     "functions",
     "handler_name",
     "main",
-    "media_bucket_name",
     "merge_template",
     "package",
     "package_size",
-    "prefix",
     "table_names",
     "template",
     "webhook_secrets",

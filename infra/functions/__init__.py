@@ -1,4 +1,4 @@
-"""The sources of the small functions the template deploys as inline code.
+"""The small functions the template deploys as inline code: their sources, and the resource that runs one.
 
 CloudFormation takes such code as a string (`Code: {ZipFile: ...}`, at most 4096 characters) and writes it
 to `index.py`, hence the handler `index.handler`. Each file here is read when the template is built, so it is

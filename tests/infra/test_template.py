@@ -1,4 +1,4 @@
-"""The deployable template (infra/template.py merged into Chalice's): what production relies on.
+"""The deployable template (infra/merge.py merged into Chalice's): what production relies on.
 
 Built with Chalice's packager without the deployment zip (tests/infra/test_package.py shows that the full
 `make package` writes the very same template). Every check iterates over what is there, so new functions
@@ -386,7 +386,7 @@ def test_a_units_webhook_secret_is_never_resolved_into_an_environment(merged):
 
 
 def test_the_app_role_covers_every_aws_service_the_code_calls(merged):
-    """A new `client("...")` in the code needs its statement in infra/template.py, or it fails only in AWS."""
+    """A new `client("...")` in the code needs its statement in infra/least_privilege.py, or it fails only in AWS."""
     import re
 
     sources = "".join(

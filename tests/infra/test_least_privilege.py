@@ -58,7 +58,7 @@ def test_every_function_has_a_role_of_its_own_listed_by_what_it_calls(merged):
 
 def test_each_role_has_only_what_its_function_calls(merged):
     by_handler = {tpl.handler_name(fn): lid for lid, fn in _functions(merged).items()}
-    api = _policy(merged, by_handler["api"])
+    api_handler = _policy(merged, by_handler["api"])
     stream = _policy(merged, by_handler["handle_report_stream"])
     sweep = _policy(merged, by_handler["deadline_sweep"])
     digest = _policy(merged, by_handler["daily_digest"])
@@ -73,10 +73,10 @@ def test_each_role_has_only_what_its_function_calls(merged):
         if lid != by_handler["media_uploaded"]:
             assert "s3:DeleteObject" not in actions, lid
         assert not actions & {"s3:DeleteObjectVersion", "s3:ListBucket"}, lid
-    assert "dynamodb:DeleteItem" in _table_actions(api)["ReportsTable"]
+    assert "dynamodb:DeleteItem" in _table_actions(api_handler)["ReportsTable"]
     # Only the stream reads the stream and writes to its dead-letter queue.
     assert "dynamodb:GetRecords" in _actions(stream) and "sqs:SendMessage" in _actions(stream)
-    assert not _actions(api) & {"dynamodb:GetRecords", "sqs:SendMessage"}
+    assert not _actions(api_handler) & {"dynamodb:GetRecords", "sqs:SendMessage"}
     # The digest only reads reports; the media handler touches only reports and reads photos; no e-mail.
     assert _table_actions(digest)["ReportsTable"] == set(lp.READ)
     assert set(_table_actions(media)) == {"ReportsTable"}

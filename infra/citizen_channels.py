@@ -1,4 +1,4 @@
-"""What Amazon SNS needs for telling citizens on their phones (issue 15), merged by infra/template.py.
+"""What Amazon SNS needs for telling citizens on their phones (issue 15), merged by infra/merge.py.
 
 - Push: CloudFormation has no resource for SNS platform applications (they hold the FCM key and the APNs
   certificate), so the province creates them once in the console or CLI and passes their ARNs as parameters
@@ -11,6 +11,10 @@
 from __future__ import annotations
 
 from typing import Any
+
+from infra.functions import inline_function
+from infra.iam import allow, lambda_role, role_id, write_logs
+from infra.stack import att, log_group, ref, sub
 
 SMS_SETTINGS_FUNCTION = "SmsSettings"
 FUNCTION = f"{SMS_SETTINGS_FUNCTION}Function"
@@ -86,16 +90,12 @@ def handler(event, context):
 """
 
 
-def _sub(text: str) -> dict[str, Any]:
-    return {"Fn::Sub": text}
-
-
 def environment() -> dict[str, Any]:
     """What chalicelib/config.citizen_channel_settings reads."""
     return {
-        "FCM_PLATFORM_APP_ARN": {"Ref": "FcmPlatformApplicationArn"},
-        "APNS_PLATFORM_APP_ARN": {"Ref": "ApnsPlatformApplicationArn"},
-        "SMS_SENDER_ID": {"Ref": "SmsSenderId"},
+        "FCM_PLATFORM_APP_ARN": ref("FcmPlatformApplicationArn"),
+        "APNS_PLATFORM_APP_ARN": ref("ApnsPlatformApplicationArn"),
+        "SMS_SENDER_ID": ref("SmsSenderId"),
     }
 
 
@@ -104,64 +104,32 @@ def statements() -> list[dict[str, Any]]:
     a phone number has no resource to name (AWS requires "*" for SMS)."""
     account = "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}"
     return [
-        {
-            "Sid": "PushEndpoints",
-            "Effect": "Allow",
-            "Action": ["sns:CreatePlatformEndpoint"],
-            "Resource": [_sub(account + ":app/GCM/*"), _sub(account + ":app/APNS/*")],
-        },
-        {
-            "Sid": "PushEndpointRemoval",
-            "Effect": "Allow",
-            "Action": ["sns:DeleteEndpoint"],
-            "Resource": [_sub(account + ":endpoint/*")],
-        },
-        {"Sid": "PhoneMessages", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": "*"},
+        allow(
+            "PushEndpoints",
+            ["sns:CreatePlatformEndpoint"],
+            [sub(account + ":app/GCM/*"), sub(account + ":app/APNS/*")],
+        ),
+        allow("PushEndpointRemoval", ["sns:DeleteEndpoint"], [sub(account + ":endpoint/*")]),
+        allow("PhoneMessages", ["sns:Publish"], "*"),
     ]
 
 
-def resources(stage_prefix: str, log_group: Any, lambda_trust: Any, policy: Any) -> dict[str, Any]:
+def resources(stage_prefix: str) -> dict[str, Any]:
     """The custom resource that sets the account's SMS settings, its function, role and log group."""
     name = function_name(stage_prefix)
     logs = f"{FUNCTION}Logs"
-    function = FUNCTION
-    statements_ = [
-        {
-            "Sid": "Logs",
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": [{"Fn::GetAtt": [logs, "Arn"]}],
-        },
-        # SNS's SMS settings belong to the account: there is no resource to name.
-        {"Sid": "SmsSettings", "Effect": "Allow", "Action": ["sns:SetSMSAttributes"], "Resource": "*"},
-    ]
+    # SNS's SMS settings belong to the account: there is no resource to name.
+    may = [write_logs([logs]), allow("SmsSettings", ["sns:SetSMSAttributes"], "*")]
     return {
-        function: {
-            "Type": "AWS::Lambda::Function",
-            "Properties": {
-                "FunctionName": name,
-                "Runtime": "python3.13",
-                "Handler": "index.handler",
-                "Timeout": 30,
-                "MemorySize": 128,
-                "Role": {"Fn::GetAtt": [f"{function}Role", "Arn"]},
-                "Code": {"ZipFile": SMS_SETTINGS_CODE},
-            },
-        },
+        FUNCTION: inline_function(name, role_id(FUNCTION), SMS_SETTINGS_CODE, 30),
         logs: log_group(name),
-        f"{function}Role": {
-            "Type": "AWS::IAM::Role",
-            "Properties": {
-                "AssumeRolePolicyDocument": lambda_trust(),
-                "Policies": [{"PolicyName": "sms-settings", "PolicyDocument": policy(statements_)}],
-            },
-        },
+        role_id(FUNCTION): lambda_role("sms-settings", may),
         SMS_SETTINGS_FUNCTION: {
             "Type": "Custom::SmsSettings",
             "Properties": {
-                "ServiceToken": {"Fn::GetAtt": [function, "Arn"]},
-                "MonthlySpendLimit": {"Ref": "SmsMonthlySpendLimit"},
-                "DefaultSenderID": {"Ref": "SmsSenderId"},
+                "ServiceToken": att(FUNCTION),
+                "MonthlySpendLimit": ref("SmsMonthlySpendLimit"),
+                "DefaultSenderID": ref("SmsSenderId"),
             },
         },
     }

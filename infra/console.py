@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from infra.stack import sub
+from infra.storage import private_bucket
+
 CONSOLE_BUCKET = "ConsoleBucket"
 CONSOLE_BUCKET_POLICY = "ConsoleBucketPolicy"
 CONSOLE_OAC = "ConsoleOriginAccessControl"
@@ -25,38 +28,19 @@ ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03"
 
 
-def _sub(text: str) -> dict[str, Any]:
-    return {"Fn::Sub": text}
-
-
 def console_origin() -> dict[str, Any]:
-    return _sub(f"https://${{{CONSOLE_DISTRIBUTION}.DomainName}}")
+    return sub(f"https://${{{CONSOLE_DISTRIBUTION}.DomainName}}")
 
 
 def _bucket(stage: str) -> dict[str, Any]:
     return {
         "Type": "AWS::S3::Bucket",
-        "Properties": {
-            "BucketName": _sub(f"fieldreport-{stage}-console-${{AWS::AccountId}}"),
-            "PublicAccessBlockConfiguration": {
-                "BlockPublicAcls": True,
-                "BlockPublicPolicy": True,
-                "IgnorePublicAcls": True,
-                "RestrictPublicBuckets": True,
-            },
-            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
-            "BucketEncryption": {
-                "ServerSideEncryptionConfiguration": [
-                    {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-                ]
-            },
-            "VersioningConfiguration": {"Status": "Enabled"},
-        },
+        "Properties": private_bucket(sub(f"fieldreport-{stage}-console-${{AWS::AccountId}}")),
     }
 
 
 def _bucket_policy() -> dict[str, Any]:
-    objects = _sub(f"${{{CONSOLE_BUCKET}.Arn}}/*")
+    objects = sub(f"${{{CONSOLE_BUCKET}.Arn}}/*")
     return {
         "Type": "AWS::S3::BucketPolicy",
         "Properties": {
@@ -72,7 +56,7 @@ def _bucket_policy() -> dict[str, Any]:
                         "Resource": objects,
                         "Condition": {
                             "StringEquals": {
-                                "AWS:SourceArn": _sub(
+                                "AWS:SourceArn": sub(
                                     f"arn:${{AWS::Partition}}:cloudfront::${{AWS::AccountId}}:distribution/${{{CONSOLE_DISTRIBUTION}}}"
                                 )
                             }
@@ -129,7 +113,7 @@ def _distribution(stage: str, api: str | None, api_stage: str | None) -> dict[st
         origins.append(
             {
                 "Id": "api",
-                "DomainName": _sub(f"${{{api}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}"),
+                "DomainName": sub(f"${{{api}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}"),
                 "OriginPath": f"/{api_stage}",
                 "CustomOriginConfig": {
                     "OriginProtocolPolicy": "https-only",
@@ -189,8 +173,8 @@ def _console_client(stage: str, user_pool: str) -> dict[str, Any]:
             "SupportedIdentityProviders": ["COGNITO"],
             # AppBaseUrl, not the distribution's domain: the API's functions know this client (audience), and
             # the distribution knows the API, so naming the distribution here would be a dependency cycle.
-            "CallbackURLs": [_sub("${AppBaseUrl}/")],
-            "LogoutURLs": [_sub("${AppBaseUrl}/")],
+            "CallbackURLs": [sub("${AppBaseUrl}/")],
+            "LogoutURLs": [sub("${AppBaseUrl}/")],
             "ExplicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH"],
             "PreventUserExistenceErrors": "ENABLED",
             "EnableTokenRevocation": True,
@@ -224,7 +208,7 @@ def console_resources(stage: str, user_pool: str, api: str | None, api_stage: st
         USER_POOL_DOMAIN: {
             "Type": "AWS::Cognito::UserPoolDomain",
             "Properties": {
-                "Domain": _sub(f"fieldreport-{stage}-${{AWS::AccountId}}"),
+                "Domain": sub(f"fieldreport-{stage}-${{AWS::AccountId}}"),
                 "UserPoolId": {"Ref": user_pool},
             },
         },
@@ -250,5 +234,5 @@ def console_outputs() -> dict[str, Any]:
         "ConsoleBucketName": {"Value": {"Ref": CONSOLE_BUCKET}},
         "ConsoleDistributionId": {"Value": {"Ref": CONSOLE_DISTRIBUTION}},
         "ConsoleUserPoolClientId": {"Value": {"Ref": CONSOLE_CLIENT}},
-        "ConsoleConfigJson": {"Value": _sub(config)},
+        "ConsoleConfigJson": {"Value": sub(config)},
     }

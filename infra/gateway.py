@@ -1,6 +1,6 @@
 """API Gateway's own answers (no token, access denied, throttled...) in the API's error shape (api.md).
 
-infra/template.py sets these as Gateway Responses; the local stack answers the same way for the errors that
+infra/api.py sets these as Gateway Responses; the local stack answers the same way for the errors that
 its Chalice server raises before the app runs (a missing token), so clients see one shape everywhere.
 """
 

@@ -1,19 +1,14 @@
-"""Least privilege for the functions and the edge (issue 12, point 6), applied to the merge by
-`infra/template.py` (`apply`):
+"""Least privilege for the app's functions (issue 12, point 6): who may do what.
 
-* one IAM role per function, with only what that function calls (`NEEDS`, by handler name); a handler not
+* One IAM role per function, with only what that function calls (`NEEDS`, by handler name); a handler not
   listed yet (a branch adding one) gets the broad app statements until it is listed, and tests/infra names
-  every handler of this app that must be listed;
-* webhook signing secrets are never in an environment: the functions that sign (the stream, the reconciler,
-  the API's resend) read SecureString parameters under `/<prefix>/webhooks/` from SSM at use;
-* API access logs in their own log group, with request id, time, method, resource template, status, sizes and
-  latency only: no IP address, user agent, path values, query string or token claims (personal data);
-* the media bucket refuses any request not made over TLS;
-* MFA for officers, the IOC and technical staff: a pre-token-generation trigger leaves staff groups out of the
-  token of anyone who has not set up an authenticator app (MFA stays optional for citizens: a roleless token
-  still lets staff sign in to set it up);
-* a WAF web ACL on the API stage with a per-IP rate rule (`WafRateLimit` requests per 5 minutes), answered in
-  the API's own error shape with 429.
+  every handler of this app that must be listed.
+* The token authorizer has a role of its own: its logs and tracing, no data.
+* Webhook signing secrets are never in an environment: the functions that sign (the stream, the reconciler,
+  the API's resend) read SecureString parameters under `/<prefix>/webhooks/` from SSM at use.
+
+The rest of issue 12 is with what it protects: the TLS-only media bucket in infra/storage.py, the staff MFA
+gate in infra/identity.py, the access logs and the WAF rate rule in infra/api.py.
 """
 
 from __future__ import annotations
@@ -21,11 +16,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from infra import template as tpl
+from infra import citizen_channels
+from infra.iam import allow, lambda_role, role_id, tracing, write_logs
+from infra.stack import ROOT, att, prefix, ref, sub
+from infra.storage import DEAD_LETTER_QUEUE, STREAM_TABLE, media_arn
+from infra.tables import logical_ids
+
+AUTHORIZER_ROLE = "AuthorizerRole"
 
 READ = ["dynamodb:BatchGetItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query"]
 WRITE = [*READ, "dynamodb:ConditionCheckItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
 DELETE = [*WRITE, "dynamodb:BatchWriteItem", "dynamodb:DeleteItem"]
+# What the broad statements allow on every table, for a handler not yet in NEEDS.
+TABLE_ACTIONS = sorted(DELETE)
 
 # Handler name -> what it calls. Tables: "reports" | "ledger" | "stats" | "idempotency" -> actions.
 # Other capabilities: stream (read the reports stream), dlq (its failure destination), media_read (presigned
@@ -50,373 +53,144 @@ NEEDS: dict[str, dict[str, Any]] = {
     "daily_digest": {"tables": {"reports": READ, "ledger": WRITE}, "caps": {"email"}},
     "weekly_report": {"tables": {"reports": READ, "ledger": WRITE, "stats": READ}, "caps": {"email"}},
 }
-TABLE_IDS = {
-    "reports": "ReportsTable",
-    "ledger": "LedgerTable",
-    "stats": "StatsTable",
-    "idempotency": "IdempotencyTable",
-}
-WAF = "ApiWebAcl"
-BUCKET_POLICY = "MediaBucketPolicy"
-ACCESS_LOGS = "ApiAccessLogs"
-STAFF_MFA_FUNCTION = "StaffMfaGate"
-STAFF_GROUPS = ("officer", "ioc", "tech")
-# $context variables only: nothing that identifies a person ($context.identity.*, $context.path, claims).
-ACCESS_LOG_FORMAT = json.dumps(
-    {
-        "requestId": "$context.requestId",
-        "time": "$context.requestTime",
-        "method": "$context.httpMethod",
-        "resource": "$context.resourcePath",
-        "status": "$context.status",
-        "responseLength": "$context.responseLength",
-        "latencyMs": "$context.responseLatency",
-        "integrationLatencyMs": "$context.integrationLatency",
-        "wafStatus": "$context.waf.status",
-    },
-    separators=(",", ":"),
-)
-
-STAFF_MFA_CODE = """\
-import boto3
-
-cognito = boto3.client("cognito-idp")
-STAFF = {"officer", "ioc", "tech"}
-
-
-def handler(event, context):
-    groups = (event["request"].get("groupConfiguration") or {}).get("groupsToOverride") or []
-    if STAFF & set(groups):
-        user = cognito.admin_get_user(UserPoolId=event["userPoolId"], Username=event["userName"])
-        if not user.get("UserMFASettingList"):
-            kept = [g for g in groups if g not in STAFF]
-            event["response"]["claimsOverrideDetails"] = {"groupOverrideDetails": {"groupsToOverride": kept}}
-    return event
-"""
 
 
 def secrets_path(stage: str) -> str:
-    return f"/{tpl.prefix(stage)}/webhooks/"
+    return f"/{prefix(stage)}/webhooks/"
 
 
-def _media(stage: str, suffix: str) -> dict[str, Any]:
-    return {
-        "Fn::Sub": [
-            f"arn:${{AWS::Partition}}:s3:::${{Bucket}}{suffix}",
-            {"Bucket": tpl.media_bucket_name(stage)},
-        ]
-    }
-
-
-def _media_objects(stage: str) -> list[dict[str, Any]]:
-    """Originals under reports/, the images derived from them under derived/ (chalicelib/domain/media.py)."""
-    return [_media(stage, "/reports/*"), _media(stage, "/derived/*")]
-
-
-def _email() -> dict[str, Any]:
-    sender_domain = {"Fn::Select": [1, {"Fn::Split": ["@", tpl._ref("SenderEmail")]}]}
-    identity = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/"
-    return tpl._allow(
-        "Email",
-        ["ses:SendEmail", "ses:SendRawEmail"],
-        [
-            tpl._sub(identity + "${SenderEmail}"),
-            {"Fn::Sub": [identity + "${Domain}", {"Domain": sender_domain}]},
-        ],
+def webhook_secrets(stage: str, units: dict[str, Any] | None = None) -> dict[str, str]:
+    """The units' webhook secret names (units.json names the variable). No longer put into any environment:
+    the signing functions read `/fieldreport-STAGE/webhooks/<name>` from SSM at use."""
+    if units is None:
+        units = json.loads((ROOT / "chalicelib" / "data" / "units.json").read_text(encoding="utf-8"))
+    names = sorted(
+        {
+            u["webhook"]["secret_env"]
+            for u in units.get("units", [])
+            if (u.get("webhook") or {}).get("secret_env")
+        }
     )
+    return {n: f"{{{{resolve:secretsmanager:{prefix(stage)}/webhooks:SecretString:{n}}}}}" for n in names}
+
+
+def role_of(logical_id: str, auth: set[str]) -> str:
+    """The logical id of a Chalice function's role (`auth`: the authorizers' logical ids)."""
+    return AUTHORIZER_ROLE if logical_id in auth else role_id(logical_id)
+
+
+def secrets_environment(stage: str, handler: str) -> dict[str, str]:
+    """What a function (not the authorizer) is told about webhook secrets: where to read them, if it may."""
+    if handler in NEEDS and "secrets" not in NEEDS[handler]["caps"]:
+        return {}
+    return {"SECRETS_PARAMETER_PATH": secrets_path(stage)}
+
+
+def authorizer_role(stage: str, log_groups: list[str]) -> dict[str, Any]:
+    """The authorizers' role (verifies JWTs: writes its logs, nothing else), if the API has authorizers."""
+    if not log_groups:
+        return {}
+    description = f"{prefix(stage)}: the API's token authorizer (verifies JWTs, no data access)"
+    return {AUTHORIZER_ROLE: lambda_role("authorizer", [write_logs(log_groups), tracing()], description)}
+
+
+def roles(stage: str, handlers: dict[str, str], auth: set[str]) -> dict[str, Any]:
+    """A role for each function but the authorizers; `handlers` maps Chalice's logical ids to handler names."""
+    app = [logical_id for logical_id in handlers if logical_id not in auth]
+    out: dict[str, Any] = {}
+    for logical_id in app:
+        handler = handlers[logical_id]
+        if handler in NEEDS:
+            granted = statements(stage, handler, f"{logical_id}Logs")
+        else:  # not listed yet: what every function had before, so that the stack still works
+            granted = broad_statements(stage, [f"{f}Logs" for f in app])
+        out[role_id(logical_id)] = lambda_role(
+            handler, granted, f"{prefix(stage)}: the function {handler} only"
+        )
+    return out
 
 
 def statements(stage: str, handler: str, logs: str) -> list[dict[str, Any]]:
     """The policy statements of one function: its tables (and their indexes), then its capabilities."""
     need = NEEDS[handler]
+    table_ids = logical_ids()
     out = []
     for key, actions in sorted(need["tables"].items()):
-        table = TABLE_IDS[key]
-        out.append(
-            tpl._allow(
-                f"{table}Access",
-                sorted(set(actions)),
-                [tpl._att(table), tpl._sub(f"${{{table}.Arn}}/index/*")],
-            )
-        )
+        table = table_ids[key]
+        out.append(allow(f"{table}Access", sorted(set(actions)), _table_and_indexes(table)))
     caps = need["caps"]
     if "stream" in caps:
-        out.append(
-            tpl._allow(
-                "ReportStream",
-                ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
-                tpl._att(tpl.STREAM_TABLE, "StreamArn"),
-            )
-        )
-        out.append(
-            tpl._allow(
-                "ReportStreamList",
-                ["dynamodb:ListStreams"],
-                tpl._sub(f"${{{tpl.STREAM_TABLE}.Arn}}/stream/*"),
-            )
-        )
+        out += _stream()
     if "dlq" in caps:
-        out.append(tpl._allow("StreamFailures", ["sqs:SendMessage"], tpl._att(tpl.DEAD_LETTER_QUEUE)))
+        out.append(_dead_letters())
     objects = [
         a for cap, a in (("media_read", "s3:GetObject"), ("media_write", "s3:PutObject")) if cap in caps
     ]
     if objects:
-        out.append(tpl._allow("Media", objects, _media_objects(stage)))
+        out.append(allow("Media", objects, _media_objects(stage)))
     if "media_delete" in caps:
-        out.append(
-            tpl._allow("MediaDelete", ["s3:DeleteObject", "s3:DeleteObjectVersion"], _media_objects(stage))
-        )
-        out.append(tpl._allow("MediaList", ["s3:ListBucket", "s3:ListBucketVersions"], _media(stage, "")))
+        out.append(allow("MediaDelete", ["s3:DeleteObject", "s3:DeleteObjectVersion"], _media_objects(stage)))
+        out.append(allow("MediaList", ["s3:ListBucket", "s3:ListBucketVersions"], media_arn(stage)))
     if "media_refuse" in caps:  # the upload handler deletes a refused upload, by its key, nothing more
-        out.append(tpl._allow("MediaRefuse", ["s3:DeleteObject"], _media_objects(stage)))
+        out.append(allow("MediaRefuse", ["s3:DeleteObject"], _media_objects(stage)))
     if "email" in caps:
         out.append(_email())
     if "secrets" in caps:
         parameters = f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{secrets_path(stage)}*"
-        out.append(tpl._allow("WebhookSecrets", ["ssm:GetParameter"], tpl._sub(parameters)))
-    out.append(tpl._allow("Logs", ["logs:CreateLogStream", "logs:PutLogEvents"], [tpl._att(logs)]))
-    out.append(tpl._tracing())
-    return out
+        out.append(allow("WebhookSecrets", ["ssm:GetParameter"], sub(parameters)))
+    return [*out, write_logs([logs]), tracing()]
 
 
-def role_id(logical_id: str) -> str:
-    return f"{logical_id}Role"
+def broad_statements(stage: str, log_groups: list[str]) -> list[dict[str, Any]]:
+    """Everything any of the app's functions may do, for a handler not yet listed in NEEDS."""
+    tables = [arn for table in logical_ids().values() for arn in _table_and_indexes(table)]
+    objects = media_arn(stage, "/*")
+    return [
+        allow("Tables", TABLE_ACTIONS, tables),
+        *_stream(),
+        _dead_letters(),
+        # Upload slots are presigned POSTs and photos presigned GETs, signed with this role's credentials.
+        allow("Media", ["s3:GetObject", "s3:PutObject"], objects),
+        # Issue 16: refused uploads are deleted; a deleted test report takes its originals and derived images.
+        allow("MediaDelete", ["s3:DeleteObject"], objects),
+        allow("MediaList", ["s3:ListBucket"], media_arn(stage)),
+        _email(),
+        write_logs(log_groups),
+        tracing(),
+        *citizen_channels.statements(),
+    ]
 
 
-def _roles(stage: str, resources: dict[str, Any], chalice_functions: dict[str, Any], auth: set[str]) -> None:
-    """A role per function (the authorizer keeps its own role without data access)."""
-    broad = resources.pop(tpl.APP_ROLE, None)
-    for logical_id, resource in chalice_functions.items():
-        if logical_id in auth:
-            continue
-        handler = tpl.handler_name(resource)
-        props = resources[logical_id]["Properties"]
-        env = dict(props["Environment"]["Variables"])
-        if handler in NEEDS:
-            policy = tpl._policy(statements(stage, handler, f"{logical_id}Logs"))
-            if "secrets" in NEEDS[handler]["caps"]:
-                env["SECRETS_PARAMETER_PATH"] = secrets_path(stage)
-        else:  # not listed yet: what every function had before, so that the stack still works
-            assert broad is not None
-            policy = broad["Properties"]["Policies"][0]["PolicyDocument"]
-            env["SECRETS_PARAMETER_PATH"] = secrets_path(stage)
-        props["Environment"] = {"Variables": env}
-        props["Role"] = tpl._att(role_id(logical_id))
-        resources[role_id(logical_id)] = {
-            "Type": "AWS::IAM::Role",
-            "Properties": {
-                "Description": f"{tpl.prefix(stage)}: the function {handler} only",
-                "AssumeRolePolicyDocument": tpl._lambda_trust(),
-                "Policies": [{"PolicyName": handler, "PolicyDocument": policy}],
-            },
-        }
+def _table_and_indexes(table: str) -> list[dict[str, Any]]:
+    return [att(table), sub(f"${{{table}.Arn}}/index/*")]
 
 
-def _bucket_policy(stage: str) -> dict[str, Any]:
-    return {
-        "Type": "AWS::S3::BucketPolicy",
-        "Properties": {
-            "Bucket": tpl._ref(tpl.MEDIA_BUCKET),
-            "PolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "TlsOnly",
-                        "Effect": "Deny",
-                        "Principal": "*",
-                        "Action": "s3:*",
-                        "Resource": [_media(stage, ""), _media(stage, "/*")],
-                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                    }
-                ],
-            },
-        },
-    }
+def _media_objects(stage: str) -> list[dict[str, Any]]:
+    """Originals under reports/, the images derived from them under derived/ (chalicelib/domain/media.py)."""
+    return [media_arn(stage, "/reports/*"), media_arn(stage, "/derived/*")]
 
 
-def _access_logs(stage: str, resources: dict[str, Any]) -> None:
-    resources[ACCESS_LOGS] = {
-        "Type": "AWS::Logs::LogGroup",
-        "Properties": {
-            "LogGroupName": f"/aws/apigateway/{tpl.prefix(stage)}-access",
-            "RetentionInDays": tpl._ref("LogRetentionDays"),
-        },
-    }
-    api = resources[tpl.API]["Properties"]
-    api["AccessLogSetting"] = {"DestinationArn": tpl._att(ACCESS_LOGS), "Format": ACCESS_LOG_FORMAT}
-    # API Gateway writes to CloudWatch Logs with the account's role (one per account and region).
-    resources["ApiGatewayLogsRole"] = {
-        "Type": "AWS::IAM::Role",
-        "Properties": {
-            "Description": f"{tpl.prefix(stage)}: API Gateway writes the access logs",
-            "AssumeRolePolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "apigateway.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            },
-            "Policies": [
-                {
-                    "PolicyName": "access-logs",
-                    "PolicyDocument": tpl._policy(
-                        [
-                            tpl._allow(
-                                "AccessLogs",
-                                [
-                                    "logs:CreateLogStream",
-                                    "logs:DescribeLogStreams",
-                                    "logs:PutLogEvents",
-                                ],
-                                [tpl._att(ACCESS_LOGS), tpl._sub(f"${{{ACCESS_LOGS}.Arn}}:*")],
-                            )
-                        ]
-                    ),
-                }
-            ],
-        },
-    }
-    resources["ApiGatewayAccount"] = {
-        "Type": "AWS::ApiGateway::Account",
-        "Properties": {"CloudWatchRoleArn": tpl._att("ApiGatewayLogsRole")},
-    }
+def _stream() -> list[dict[str, Any]]:
+    return [
+        allow(
+            "ReportStream",
+            ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+            att(STREAM_TABLE, "StreamArn"),
+        ),
+        allow("ReportStreamList", ["dynamodb:ListStreams"], sub(f"${{{STREAM_TABLE}.Arn}}/stream/*")),
+    ]
 
 
-def _waf(stage: str, api_stage: str) -> dict[str, Any]:
-    from infra.gateway import body as gateway_body
-
-    content = gateway_body("THROTTLED")  # the API's own error shape, as API Gateway's throttling answers
-    acl = {
-        "Type": "AWS::WAFv2::WebACL",
-        "Properties": {
-            "Name": f"{tpl.prefix(stage)}-api",
-            "Scope": "REGIONAL",
-            "DefaultAction": {"Allow": {}},
-            "CustomResponseBodies": {"tooMany": {"ContentType": "APPLICATION_JSON", "Content": content}},
-            "Rules": [
-                {
-                    "Name": "per-ip-rate",
-                    "Priority": 0,
-                    "Statement": {
-                        "RateBasedStatement": {"Limit": tpl._ref("WafRateLimit"), "AggregateKeyType": "IP"}
-                    },
-                    "Action": {
-                        "Block": {"CustomResponse": {"ResponseCode": 429, "CustomResponseBodyKey": "tooMany"}}
-                    },
-                    "VisibilityConfig": {
-                        "SampledRequestsEnabled": False,  # samples would keep IP addresses and headers
-                        "CloudWatchMetricsEnabled": True,
-                        "MetricName": f"{tpl.prefix(stage)}-per-ip-rate",
-                    },
-                }
-            ],
-            "VisibilityConfig": {
-                "SampledRequestsEnabled": False,
-                "CloudWatchMetricsEnabled": True,
-                "MetricName": f"{tpl.prefix(stage)}-api",
-            },
-        },
-    }
-    association = {
-        "Type": "AWS::WAFv2::WebACLAssociation",
-        # The stage is created by the SAM API (its logical id is <Api><StageName>Stage).
-        "DependsOn": [f"{tpl.API}{api_stage}Stage"],
-        "Properties": {
-            "ResourceArn": tpl._sub(
-                f"arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}::/restapis/${{{tpl.API}}}/stages/{api_stage}"
-            ),
-            "WebACLArn": tpl._att(WAF),
-        },
-    }
-    return {WAF: acl, f"{WAF}Association": association}
+def _dead_letters() -> dict[str, Any]:
+    return allow("StreamFailures", ["sqs:SendMessage"], att(DEAD_LETTER_QUEUE))
 
 
-def staff_mfa_name(stage: str) -> str:
-    return f"{tpl.prefix(stage)}-staff_mfa_gate"
-
-
-def _staff_mfa(stage: str, resources: dict[str, Any]) -> None:
-    name = staff_mfa_name(stage)
-    logs = f"{STAFF_MFA_FUNCTION}Logs"
-    resources[STAFF_MFA_FUNCTION] = {
-        "Type": "AWS::Lambda::Function",
-        "Properties": {
-            "FunctionName": name,
-            "Runtime": "python3.13",
-            "Handler": "index.handler",
-            "Timeout": 5,
-            "MemorySize": 128,
-            "Role": tpl._att(role_id(STAFF_MFA_FUNCTION)),
-            "Code": {"ZipFile": STAFF_MFA_CODE},
-        },
-    }
-    resources[logs] = tpl._log_group(name)
-    resources[role_id(STAFF_MFA_FUNCTION)] = {
-        "Type": "AWS::IAM::Role",
-        "Properties": {
-            "AssumeRolePolicyDocument": tpl._lambda_trust(),
-            "Policies": [
-                {
-                    "PolicyName": "logs",
-                    "PolicyDocument": tpl._policy(
-                        [tpl._allow("Logs", ["logs:CreateLogStream", "logs:PutLogEvents"], [tpl._att(logs)])]
-                    ),
-                }
-            ],
-        },
-    }
-    # Separate from the role: the pool refers to the function, so the role cannot refer to the pool.
-    resources[f"{STAFF_MFA_FUNCTION}PoolPolicy"] = {
-        "Type": "AWS::IAM::Policy",
-        "Properties": {
-            "PolicyName": "read-mfa-settings",
-            "Roles": [tpl._ref(role_id(STAFF_MFA_FUNCTION))],
-            "PolicyDocument": tpl._policy(
-                [tpl._allow("ReadUser", ["cognito-idp:AdminGetUser"], tpl._att(tpl.USER_POOL))]
-            ),
-        },
-    }
-    resources[f"{STAFF_MFA_FUNCTION}Permission"] = {
-        "Type": "AWS::Lambda::Permission",
-        "Properties": {
-            "Action": "lambda:InvokeFunction",
-            "FunctionName": tpl._att(STAFF_MFA_FUNCTION),
-            "Principal": "cognito-idp.amazonaws.com",
-            "SourceArn": tpl._att(tpl.USER_POOL),
-        },
-    }
-    pool = resources[tpl.USER_POOL]["Properties"]
-    pool["LambdaConfig"]["PreTokenGeneration"] = tpl._att(STAFF_MFA_FUNCTION)
-    pool["MfaConfiguration"] = "OPTIONAL"
-    pool["EnabledMfas"] = ["SOFTWARE_TOKEN_MFA"]
-
-
-def parameters() -> dict[str, Any]:
-    return {
-        "WafRateLimit": {
-            "Type": "Number",
-            "Default": 600,
-            "MinValue": 100,
-            "Description": "Requests one IP address may make to the API in 5 minutes before WAF answers 429",
-        }
-    }
-
-
-def apply(
-    stage: str,
-    resources: dict[str, Any],
-    chalice_functions: dict[str, Any],
-    auth: set[str],
-    api_stage: str | None,
-) -> dict[str, Any]:
-    """Change the merge's resources in place; returns the parameters to add."""
-    _roles(stage, resources, chalice_functions, auth)
-    resources[BUCKET_POLICY] = _bucket_policy(stage)
-    _staff_mfa(stage, resources)
-    if api_stage is not None:
-        _access_logs(stage, resources)
-        resources.update(_waf(stage, api_stage))
-    return parameters()
+def _email() -> dict[str, Any]:
+    """Sending from the sender address, or from anyone at its domain when the domain is the verified identity."""
+    sender_domain = {"Fn::Select": [1, {"Fn::Split": ["@", ref("SenderEmail")]}]}
+    identity = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/"
+    return allow(
+        "Email",
+        ["ses:SendEmail", "ses:SendRawEmail"],
+        [sub(identity + "${SenderEmail}"), {"Fn::Sub": [identity + "${Domain}", {"Domain": sender_domain}]}],
+    )

@@ -14,7 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from infra.stack import ROOT
+
 MEDIA_HANDLER = "media_uploaded"
 MEDIA_FUNCTION = "MediaUploaded"  # Chalice's logical id for the handler above
 

@@ -23,9 +23,6 @@ ALIAS = "live"
 SNAPSTART = {"ApplyOn": "PublishedVersions"}
 
 
-STAFF_MFA_TRIGGER = "StaffMfaGate"  # infra/least_privilege.STAFF_MFA_FUNCTION
-
-
 def _functions(chalice_template: dict[str, Any]) -> list[str]:
     return [
         k
@@ -75,9 +72,10 @@ def _part(resources: dict[str, Any], logical_id: str) -> dict[str, Any]:
 
 
 def merge(
-    resources: dict[str, Any], chalice_template: dict[str, Any], api: str, signup: str, pool: str
+    resources: dict[str, Any], chalice_template: dict[str, Any], api: str, triggers: dict[str, str], pool: str
 ) -> None:
-    """Add SnapStart and the aliases to the merge's `resources` (Chalice's template is read, not changed)."""
+    """Add SnapStart and the aliases to the merge's `resources` (Chalice's template is read, not changed);
+    `triggers` maps the user pool's trigger functions to the key of the pool's LambdaConfig that calls each."""
     functions = _functions(chalice_template)
     for logical_id in functions:
         props = _part(resources, logical_id)
@@ -101,32 +99,33 @@ def merge(
                     "Properties": {**resource["Properties"], "FunctionName": {"Ref": alias_id(f)}},
                 }
     # The user pool's triggers (sign-up; the staff MFA gate of issue 12) are invoked through aliases too.
-    for trigger, key in ((signup, "PostConfirmation"), (STAFF_MFA_TRIGGER, "PreTokenGeneration")):
+    for trigger, key in triggers.items():
         if trigger in resources:
-            _signup(resources, trigger, pool, key)
+            _trigger(resources, trigger, pool, key)
 
 
-def _signup(resources: dict[str, Any], signup: str, pool: str, key: str = "PostConfirmation") -> None:
-    function = resources[signup]
+def _trigger(resources: dict[str, Any], trigger: str, pool: str, key: str) -> None:
+    """A version named after the trigger's code and configuration, and the alias the pool calls."""
+    function = resources[trigger]
     function["Properties"]["SnapStart"] = SNAPSTART
     code = json.dumps(function["Properties"], sort_keys=True, default=str)
-    version = f"{signup}Version{hashlib.sha256(code.encode()).hexdigest()[:10]}"
-    alias = f"{signup}Alias"
+    version = f"{trigger}Version{hashlib.sha256(code.encode()).hexdigest()[:10]}"
+    alias = f"{trigger}Alias"
     resources[version] = {
         "Type": "AWS::Lambda::Version",
         "DeletionPolicy": "Retain",  # the alias of the previous deployment may still point at it while updating
-        "Properties": {"FunctionName": {"Ref": signup}},
+        "Properties": {"FunctionName": {"Ref": trigger}},
     }
     resources[alias] = {
         "Type": "AWS::Lambda::Alias",
         "Properties": {
-            "FunctionName": {"Ref": signup},
+            "FunctionName": {"Ref": trigger},
             "FunctionVersion": {"Fn::GetAtt": [version, "Version"]},
             "Name": ALIAS,
         },
     }
     if pool in resources:
         resources[pool]["Properties"]["LambdaConfig"][key] = {"Ref": alias}
-    permission = resources.get(f"{signup}Permission")
+    permission = resources.get(f"{trigger}Permission")
     if permission is not None:
         permission["Properties"]["FunctionName"] = {"Ref": alias}

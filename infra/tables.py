@@ -1,6 +1,6 @@
 """The DynamoDB tables, defined once.
 
-`infra/template.py` merges these into the CloudFormation template that `chalice package` writes, and the local
+`infra/storage.py` puts these into the CloudFormation template that `chalice package` writes, and the local
 stack creates its tables from the same definitions (`create_table_params`), so the two cannot drift. The
 PynamoDB models in `chalicelib/store/models.py` must agree with them: a test compares. The access patterns each
 index serves are in docs/data-model.md.
@@ -95,6 +95,11 @@ def definitions(names: dict[str, str]) -> dict[str, dict[str, Any]]:
         d["BillingMode"] = "PAY_PER_REQUEST"
         out[logical_id] = d
     return out
+
+
+def logical_ids() -> dict[str, str]:
+    """ "reports"/"ledger"/"stats"/"idempotency" -> the table's logical id in the template."""
+    return {spec["key"]: logical_id for logical_id, spec in _TABLES.items()}
 
 
 def create_table_params(definition: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from infra import api, identity, storage
 from infra import least_privilege as lp
 from infra import template as tpl
 
@@ -49,7 +50,6 @@ def test_every_function_has_a_role_of_its_own_listed_by_what_it_calls(merged):
     auth = tpl.authorizers(merged)
     roles = [fn["Properties"]["Role"]["Fn::GetAtt"][0] for fn in functions.values()]
     assert len(set(roles)) == len(roles)  # no role shared
-    assert tpl.APP_ROLE not in merged["Resources"]  # the one broad role is gone
     handlers = {tpl.handler_name(fn) for lid, fn in functions.items() if lid not in auth}
     assert handlers <= set(lp.NEEDS), (
         f"list these handlers in infra/least_privilege.py NEEDS: {handlers - set(lp.NEEDS)}"
@@ -58,7 +58,7 @@ def test_every_function_has_a_role_of_its_own_listed_by_what_it_calls(merged):
 
 def test_each_role_has_only_what_its_function_calls(merged):
     by_handler = {tpl.handler_name(fn): lid for lid, fn in _functions(merged).items()}
-    api = _policy(merged, by_handler["api"])
+    api_handler = _policy(merged, by_handler["api"])
     stream = _policy(merged, by_handler["handle_report_stream"])
     sweep = _policy(merged, by_handler["deadline_sweep"])
     digest = _policy(merged, by_handler["daily_digest"])
@@ -73,10 +73,10 @@ def test_each_role_has_only_what_its_function_calls(merged):
         if lid != by_handler["media_uploaded"]:
             assert "s3:DeleteObject" not in actions, lid
         assert not actions & {"s3:DeleteObjectVersion", "s3:ListBucket"}, lid
-    assert "dynamodb:DeleteItem" in _table_actions(api)["ReportsTable"]
+    assert "dynamodb:DeleteItem" in _table_actions(api_handler)["ReportsTable"]
     # Only the stream reads the stream and writes to its dead-letter queue.
     assert "dynamodb:GetRecords" in _actions(stream) and "sqs:SendMessage" in _actions(stream)
-    assert not _actions(api) & {"dynamodb:GetRecords", "sqs:SendMessage"}
+    assert not _actions(api_handler) & {"dynamodb:GetRecords", "sqs:SendMessage"}
     # The digest only reads reports; the media handler touches only reports and reads photos; no e-mail.
     assert _table_actions(digest)["ReportsTable"] == set(lp.READ)
     assert set(_table_actions(media)) == {"ReportsTable"}
@@ -110,10 +110,9 @@ def test_webhook_secrets_are_read_from_ssm_by_the_signing_functions_only(merged)
 
 
 def test_api_access_logs_carry_no_personal_data(merged):
-    api = merged["Resources"][tpl.API]["Properties"]
-    setting = api["AccessLogSetting"]
-    assert setting["DestinationArn"] == {"Fn::GetAtt": [lp.ACCESS_LOGS, "Arn"]}
-    assert merged["Resources"][lp.ACCESS_LOGS]["Type"] == "AWS::Logs::LogGroup"
+    setting = merged["Resources"][tpl.API]["Properties"]["AccessLogSetting"]
+    assert setting["DestinationArn"] == {"Fn::GetAtt": [api.ACCESS_LOGS, "Arn"]}
+    assert merged["Resources"][api.ACCESS_LOGS]["Type"] == "AWS::Logs::LogGroup"
     fmt = setting["Format"]
     assert "$context.requestId" in fmt and "$context.status" in fmt and "$context.resourcePath" in fmt
     for personal in (
@@ -130,7 +129,7 @@ def test_api_access_logs_carry_no_personal_data(merged):
 
 
 def test_the_media_bucket_refuses_requests_without_tls(merged):
-    policy = merged["Resources"][lp.BUCKET_POLICY]
+    policy = merged["Resources"][storage.BUCKET_POLICY]
     assert policy["Properties"]["Bucket"] == {"Ref": tpl.MEDIA_BUCKET}
     (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
     assert (statement["Effect"], statement["Principal"], statement["Action"]) == ("Deny", "*", "s3:*")
@@ -154,7 +153,7 @@ def _token_groups(groups: list[str], mfa: list[str]) -> list[str]:
     real = boto3.client
     boto3.client = lambda *a, **k: None  # type: ignore[assignment]
     try:
-        exec(lp.STAFF_MFA_CODE, namespace)  # noqa: S102 - the template's own inline code
+        exec(identity.STAFF_MFA_CODE, namespace)  # noqa: S102 - the template's own inline code
     finally:
         boto3.client = real  # type: ignore[assignment]
     namespace["cognito"] = _Cognito(mfa)
@@ -169,13 +168,13 @@ def _token_groups(groups: list[str], mfa: list[str]) -> list[str]:
     return override["groupsToOverride"] if override else groups
 
 
-@pytest.mark.parametrize("role", lp.STAFF_GROUPS)
+@pytest.mark.parametrize("role", identity.STAFF_GROUPS)
 def test_staff_get_their_role_only_with_an_authenticator_app(merged, role):
     pool = merged["Resources"][tpl.USER_POOL]["Properties"]
     # through the alias of a published version (SnapStart, issue 17)
-    assert pool["LambdaConfig"]["PreTokenGeneration"] == {"Ref": f"{lp.STAFF_MFA_FUNCTION}Alias"}
-    alias = merged["Resources"][f"{lp.STAFF_MFA_FUNCTION}Alias"]["Properties"]
-    assert alias["FunctionName"] == {"Ref": lp.STAFF_MFA_FUNCTION}
+    assert pool["LambdaConfig"]["PreTokenGeneration"] == {"Ref": f"{identity.STAFF_MFA_FUNCTION}Alias"}
+    alias = merged["Resources"][f"{identity.STAFF_MFA_FUNCTION}Alias"]["Properties"]
+    assert alias["FunctionName"] == {"Ref": identity.STAFF_MFA_FUNCTION}
     assert pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
     assert _token_groups([role], mfa=[]) == []  # signs in (to set up MFA) but acts as nobody
     assert _token_groups([role], mfa=["SOFTWARE_TOKEN_MFA"]) == [role]
@@ -183,7 +182,7 @@ def test_staff_get_their_role_only_with_an_authenticator_app(merged, role):
 
 
 def test_a_waf_rate_rule_per_ip_guards_the_api(merged):
-    acl = merged["Resources"][lp.WAF]["Properties"]
+    acl = merged["Resources"][api.WAF]["Properties"]
     assert acl["Scope"] == "REGIONAL" and acl["DefaultAction"] == {"Allow": {}}
     (rule,) = acl["Rules"]
     assert rule["Statement"]["RateBasedStatement"] == {
@@ -192,8 +191,8 @@ def test_a_waf_rate_rule_per_ip_guards_the_api(merged):
     }
     assert rule["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429
     assert not rule["VisibilityConfig"]["SampledRequestsEnabled"]  # samples would keep IPs and headers
-    association = merged["Resources"][f"{lp.WAF}Association"]["Properties"]
-    assert association["WebACLArn"] == {"Fn::GetAtt": [lp.WAF, "Arn"]}
+    association = merged["Resources"][f"{api.WAF}Association"]["Properties"]
+    assert association["WebACLArn"] == {"Fn::GetAtt": [api.WAF, "Arn"]}
     stage = merged["Resources"][tpl.API]["Properties"]["StageName"]
     assert association["ResourceArn"]["Fn::Sub"].endswith(f"/restapis/${{{tpl.API}}}/stages/{stage}")
     assert merged["Parameters"]["WafRateLimit"]["Type"] == "Number"

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import json
 
-from infra import template as tpl
+from infra import alarms
 
 
 def test_an_undecodable_report_raises_the_alarm_on_the_metric_the_store_publishes(capsys):
     from chalicelib.store.reports import undecodable_report
 
-    alarm = tpl._alarms("dev", {}, None)["UndecodableReportsAlarm"]["Properties"]
+    alarm = alarms.resources("dev", {}, None)["UndecodableReportsAlarm"]["Properties"]
     assert (alarm["Namespace"], alarm["MetricName"]) == ("FieldReport", "UndecodableReports")
     assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
-    assert alarm["AlarmActions"] == [{"Ref": tpl.ALARM_TOPIC}]
+    assert alarm["AlarmActions"] == [{"Ref": alarms.ALARM_TOPIC}]
 
     capsys.readouterr()
     undecodable_report("01M8JY6W045JNDR0AD4ZCRXWV3", "ValueError")

@@ -30,6 +30,9 @@ Choices made here, beyond the letter:
   (accept) or closing moves the report in the sweep index by itself.
 - Hide and unhide entries are not public: the reason may describe the breach itself. The reporter sees the
   reason through `hidden` and is told by e-mail.
+- The system acts too: the import of historical reports (services/imports.py) takes the old system's outcome
+  (accepted, resolved, rejected, and the citizen's rating) through this same table, as `system_actor`, at the
+  original times. Its role, `system`, is never a caller's (see `SYSTEM`).
 
 Pure domain code: standard library and sibling domain modules only.
 """
@@ -71,8 +74,10 @@ from chalicelib.domain.units import Unit, UnitRegistry
 
 __all__ = [
     "ACTIONS",
+    "IMPORTED_REASON",
     "REJECT_REASONS",
     "REQUEST_INFO_TEMPLATE",
+    "SYSTEM",
     "Accept",
     "Action",
     "ActionConflict",
@@ -99,6 +104,7 @@ __all__ = [
     "give_feedback",
     "refusal",
     "request_info_text",
+    "system_actor",
 ]
 
 
@@ -155,6 +161,18 @@ class Actor:
         return role in self.roles
 
 
+# The system's own role, held only by actors the code builds (`system_actor`: the import of historical reports).
+# No caller can hold it: a token's roles are its Cognito groups among citizen, officer, ioc and tech
+# (api/auth.py ROLES), and `acting_role` never grants it. The table says which actions it may take.
+SYSTEM: Final = "system"
+
+
+def system_actor(sub: str, unit_code: str | None = None) -> Actor:
+    """The system acting, under a `sub` that says which part of it acts (the import: 'import:<source>'), for
+    `unit_code` when it records a unit's step (the entry's `actor_unit`)."""
+    return Actor(sub=sub, roles=frozenset({SYSTEM}), unit_code=unit_code)
+
+
 # ------------------------------------------------------------------------------------------------ actions
 
 
@@ -170,6 +188,14 @@ REJECT_REASONS: Final[Mapping[str, str]] = {
     "not_field_report": "Không phải là phản ánh hiện trường",
     "duplicate": "Trùng với phản ánh đã gửi trước đó",
     "out_of_remit": "Không thuộc phạm vi, thẩm quyền giải quyết của tỉnh",
+}
+
+# A rejection the old system recorded without the reason (services/imports.py): the system's only, never offered
+# to people (the console lists REJECT_REASONS).
+IMPORTED_REASON: Final = "imported"
+_SYSTEM_REJECT_REASONS: Final[Mapping[str, str]] = {
+    **REJECT_REASONS,
+    IMPORTED_REASON: "Theo dữ liệu hệ thống cũ",
 }
 
 
@@ -367,12 +393,19 @@ def acting_role(rule: Rule, report: Report, actor: Actor) -> str | None:
     return None
 
 
+def _acting_role(spec: ActionSpec, report: Report, actor: Actor) -> str | None:
+    """`acting_role` for people; a system actor acts as the system only, where the table lets it."""
+    if actor.has(SYSTEM):
+        return SYSTEM if SYSTEM in spec.roles else None
+    return acting_role(spec, report, actor)
+
+
 def refusal(
     spec: ActionSpec, report: Report, actor: Actor, registry: UnitRegistry
 ) -> ActionForbidden | ActionConflict | None:
     """Why `actor` may not take the action on `report` as it is now, values aside: 403 for the role or the unit,
     then 409 for the status, then 409 for the report's own state; None when they may."""
-    if acting_role(spec, report, actor) is None:
+    if _acting_role(spec, report, actor) is None:
         return ActionForbidden(spec.forbidden)
     if report.status not in spec.statuses:
         return ActionConflict(
@@ -434,12 +467,13 @@ def _accept(step: Step, action: Accept) -> Report:
 
 def _reject(step: Step, action: Reject) -> Report:
     reason, duplicate_of = action.reason, action.duplicate_of
-    if reason not in REJECT_REASONS:
+    reasons = _SYSTEM_REJECT_REASONS if step.role == SYSTEM else REJECT_REASONS
+    if reason not in reasons:
         raise _field(ActionInvalid, "invalid_input", "reason", "Lý do từ chối không hợp lệ.")
     if reason == "duplicate":
         _check_duplicate_of(step.report, duplicate_of)
     suffix = f" (phản ánh {duplicate_of})" if reason == "duplicate" else ""
-    public_text = f"Từ chối xử lý. Lý do: {REJECT_REASONS[reason]}{suffix}. {action.text}".strip()
+    public_text = f"Từ chối xử lý. Lý do: {reasons[reason]}{suffix}. {action.text}".strip()
     rejection = {"reason": reason, "text": action.text}
     if reason == "duplicate":
         rejection["duplicate_of"] = duplicate_of or ""
@@ -656,6 +690,8 @@ _OPEN: Final = frozenset({Status.ASSIGNED, Status.IN_PROGRESS})
 _ANY: Final = frozenset(Status)
 _OFFICER: Final = frozenset({"officer"})
 _IOC: Final = frozenset({"ioc"})
+# What the old system can have recorded of a report (services/imports.py): accepted, answered, rejected.
+_OFFICER_OR_SYSTEM: Final = frozenset({"officer", SYSTEM})
 
 
 def _table(*specs: ActionSpec) -> Mapping[str, ActionSpec]:
@@ -668,7 +704,7 @@ def _table(*specs: ActionSpec) -> Mapping[str, ActionSpec]:
 ACTIONS: Final[Mapping[str, ActionSpec]] = _table(
     ActionSpec(
         command=Accept,
-        roles=_OFFICER,
+        roles=_OFFICER_OR_SYSTEM,
         statuses=frozenset({Status.ASSIGNED}),
         target=Status.IN_PROGRESS,
         entry_type="accepted",
@@ -678,7 +714,7 @@ ACTIONS: Final[Mapping[str, ActionSpec]] = _table(
     ),
     ActionSpec(
         command=Reject,
-        roles=_OFFICER,
+        roles=_OFFICER_OR_SYSTEM,
         statuses=_OPEN,
         target=Status.REJECTED,
         entry_type="rejected",
@@ -709,7 +745,7 @@ ACTIONS: Final[Mapping[str, ActionSpec]] = _table(
     ),
     ActionSpec(
         command=Resolve,
-        roles=_OFFICER,
+        roles=_OFFICER_OR_SYSTEM,
         statuses=_OPEN,
         target=Status.RESOLVED,
         entry_type="resolved",
@@ -825,7 +861,7 @@ def _admitted_role(spec: ActionSpec, report: Report, actor: Actor, registry: Uni
     error = refusal(spec, report, actor, registry)
     if error is not None:
         raise error
-    return acting_role(spec, report, actor)
+    return _acting_role(spec, report, actor)
 
 
 # ---------------------------------------------------------------------------------------- step 5 and deleting
@@ -834,7 +870,9 @@ def _admitted_role(spec: ActionSpec, report: Report, actor: Actor, registry: Uni
 def give_feedback(report: Report, actor: Actor, rating: int, comment: str | None, now: datetime) -> Report:
     """The reporter rates the answer (domain.md step 5): once, on a closed report, 1 to 5.
 
-    The rating is public (api.md `rating`); the comment is for the unit and the IOC.
+    The rating is public (api.md `rating`); the comment is for the unit and the IOC. The import records the
+    rating a citizen gave on the old system as the system actor that stands for that reporter (its sub is the
+    imported report's reporter sub), so the entry says `system`.
     """
     if actor.sub != report.reporter.sub:
         raise ActionForbidden("Chỉ người gửi phản ánh mới đánh giá được.")
@@ -848,7 +886,7 @@ def give_feedback(report: Report, actor: Actor, rating: int, comment: str | None
         at=now,
         type="feedback",
         actor_sub=actor.sub,
-        actor_role="citizen",
+        actor_role=SYSTEM if actor.has(SYSTEM) else "citizen",
         public_text=f"Người phản ánh đánh giá mức độ hài lòng: {rating}/5.",
         internal_text=comment or None,
         data={"rating": rating},

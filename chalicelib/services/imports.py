@@ -8,9 +8,11 @@ importing a file twice stores nothing twice. From there it takes the SAME stream
 1. the routing consumer (chalicelib/services/routing.py) routes it with the units valid on its day of receipt
    and, seeing the `imported` entry, takes its receipt as the assignment instant, so its deadlines are the
    ones it had then;
-2. `complete_imported` (a stream consumer, below) then applies the old system's outcome as a system action
-   with the original times: accepted (in progress), resolved (answer, closing time) or rejected, and the
-   citizen's rating if any;
+2. `complete_imported` (a stream consumer, below) then takes the old system's outcome through the workflow
+   (domain/workflow.py), as the system actor `importer` and at the original times: accepted (in progress),
+   resolved (answer, closing time) or rejected, and the citizen's rating if any. The history entries are the
+   workflow's own, as for a live report; only their actor (`system`, sub `import:<source>`) says they came
+   from the old system;
 3. the statistics counters count every step, and the deadline watch marks the ones still open and overdue.
 
 Format and command: docs/statistics.md ("Importing historical reports"), tools/import_reports.py.
@@ -26,7 +28,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.report import (
-    Feedback,
     HistoryEntry,
     Location,
     Report,
@@ -37,6 +38,7 @@ from chalicelib.domain.report import (
 from chalicelib.domain.units import CategoryCatalog
 
 if TYPE_CHECKING:
+    from chalicelib.domain import workflow
     from chalicelib.services.stream import ReportChange
     from chalicelib.store.reports import ReportRepository
 
@@ -350,83 +352,61 @@ def imported_entry(report: Report) -> HistoryEntry | None:
 
 
 def outcome_applied(report: Report) -> bool:
-    return any(e.data.get("import_outcome") for e in report.history)
+    """Whether the old system's outcome is in the history already: a step the import took as the system or,
+    in reports stored before it went through the workflow, an entry it marked `import_outcome`."""
+    return any(e.data.get("import_outcome") or _taken_by_the_import(e) for e in report.history)
+
+
+def _taken_by_the_import(entry: HistoryEntry) -> bool:
+    from chalicelib.domain.workflow import SYSTEM
+
+    return entry.actor_role == SYSTEM and (entry.actor_sub or "").startswith(IMPORT_SUB_PREFIX)
+
+
+def importer(report: Report) -> workflow.Actor:
+    """The import acting on one of its reports: the system, under the sub it gave the report's reporter
+    ('import:<source>'), for the unit the report was routed to. It stands for the old system, where the unit
+    answered and the citizen rated; the workflow's table says which steps the system may take."""
+    from chalicelib.domain.workflow import system_actor
+
+    return system_actor(report.reporter.sub, report.unit_code)
 
 
 def apply_outcome(report: Report, entry: HistoryEntry) -> Report | None:
-    """The report after the old system's outcome (accepted, resolved or rejected, and the rating), as system
-    actions at their original times; None when there is nothing to apply."""
+    """The report after the old system's outcome (accepted, resolved or rejected, and the rating), taken
+    through the workflow by the importer at the original times; None when there is nothing to apply."""
+    from chalicelib.domain import workflow  # with the calendar: only when an outcome is applied
+
     outcome = entry.data.get("outcome") or {}
     status = outcome.get("status")
-    source = entry.data.get("source")
-    marks = {"import_outcome": True, "source": source}
-    assigned_at = report.assigned_at or report.received_at
+    actor = importer(report)
     if status == Status.IN_PROGRESS.value:
-        return report.with_entry(
-            HistoryEntry(
-                at=assigned_at,
-                type="accepted",
-                actor_sub=None,
-                actor_role="system",
-                actor_unit=report.unit_code,
-                public_text="Đơn vị đã tiếp nhận phản ánh và đang xử lý (theo dữ liệu hệ thống cũ).",
-                data={"to_status": Status.IN_PROGRESS.value, **marks},
-            ),
-            status=Status.IN_PROGRESS,
-        )
+        return _take(report, workflow.Accept(), actor, report.assigned_at or report.received_at)
     if status not in CLOSED:
         return None
     closed_at = parse_instant(outcome["closed_at"])
     answer = outcome.get("answer")
+    closing: workflow.Action
     if status == Status.RESOLVED.value:
-        text = answer or DEFAULT_ANSWER
-        changed = report.with_entry(
-            HistoryEntry(
-                at=closed_at,
-                type="resolved",
-                actor_sub=None,
-                actor_role="system",
-                actor_unit=report.unit_code,
-                public_text=text,
-                data={"to_status": Status.RESOLVED.value, **marks},
-            ),
-            status=Status.RESOLVED,
-            answer=text,
-            closed_at=closed_at,
-            overdue_since=None,
-        )
-    else:
-        text = answer or "Từ chối xử lý (theo dữ liệu hệ thống cũ)."
-        changed = report.with_entry(
-            HistoryEntry(
-                at=closed_at,
-                type="rejected",
-                actor_sub=None,
-                actor_role="system",
-                actor_unit=report.unit_code,
-                public_text=text,
-                data={"to_status": Status.REJECTED.value, "reason": "imported", **marks},
-            ),
-            status=Status.REJECTED,
-            answer=text,
-            rejection={"reason": "imported", "text": text},
-            closed_at=closed_at,
-            overdue_since=None,
-        )
+        closing = workflow.Resolve(answer=answer or DEFAULT_ANSWER)
+    else:  # the old system kept no reason: the system's own one says so
+        closing = workflow.Reject(reason=workflow.IMPORTED_REASON, text=answer or "")
+    closed = _take(report, closing, actor, closed_at)
     rating = outcome.get("rating")
     if isinstance(rating, int):
-        changed = changed.with_entry(
-            HistoryEntry(
-                at=closed_at,
-                type="feedback",
-                actor_sub=None,
-                actor_role="system",
-                public_text=f"Người phản ánh đánh giá mức độ hài lòng: {rating}/5.",
-                data={"rating": rating, **marks},
-            ),
-            feedback=Feedback(rating=rating, comment=None, at=closed_at),
-        )
-    return changed
+        closed = workflow.give_feedback(closed, actor, rating, None, closed_at)
+    return closed
+
+
+def _take(report: Report, action: workflow.Action, actor: workflow.Actor, at: datetime) -> Report:
+    from chalicelib.domain import workflow
+    from chalicelib.domain.calendar import WorkingCalendar
+    from chalicelib.domain.deadlines import DeadlinePolicy
+    from chalicelib.domain.units import UnitRegistry
+
+    return workflow.apply_action(
+        report, action, actor, at, WorkingCalendar.default(), DeadlinePolicy.default(), UnitRegistry.default()
+    )
 
 
 def complete_imported(change: ReportChange, repo: ReportRepository | None = None) -> None:

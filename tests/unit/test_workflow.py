@@ -527,6 +527,56 @@ def test_the_reporters_reopening_keeps_its_own_refusals() -> None:
     assert forbidden.value.message == FORBIDDEN["reopen"]
 
 
+# --- the system: the import of historical reports takes the old system's outcome through the table ---
+
+IMPORTER = workflow.system_actor("import:he-thong-cu-2024", UNIT)
+OLD_SYSTEMS_STEPS = {"accept", "reject", "resolve"}
+
+
+def test_the_system_takes_only_the_steps_the_old_system_recorded() -> None:
+    assert {name for name, spec in TABLE.items() if "system" in spec.roles} == OLD_SYSTEMS_STEPS
+    for name in set(EVERY_ACTION) - OLD_SYSTEMS_STEPS - {"reopen"}:
+        spec = TABLE[name]
+        with pytest.raises(errors.NotAllowed) as e:
+            act(make_report(next(iter(spec.statuses))), EVERY_ACTION[name], IMPORTER)
+        assert e.value.message == FORBIDDEN[name]
+    new = act(make_report(), Accept(), IMPORTER, now=ASSIGNED_AT)
+    entry = new.history[-1]
+    assert (entry.actor_sub, entry.actor_role, entry.actor_unit, entry.at) == (
+        "import:he-thong-cu-2024",
+        "system",
+        UNIT,
+        ASSIGNED_AT,
+    )
+
+
+@pytest.mark.parametrize(
+    "roles", [{"citizen"}, {"officer"}, {"ioc"}, {"tech"}, {"citizen", "officer", "ioc", "tech"}]
+)
+def test_no_role_a_token_can_carry_acts_as_the_system(roles: set[str]) -> None:
+    caller = Actor("import:he-thong-cu-2024", frozenset(roles), UNIT)
+    for spec in TABLE.values():
+        assert workflow.acting_role(spec, make_report(), caller) != "system"
+
+
+def test_only_the_system_gives_the_old_systems_rejection() -> None:
+    with pytest.raises(errors.InvalidInput):
+        act(make_report(), Reject(reason=workflow.IMPORTED_REASON, text="Không xử lý."))
+    assert workflow.IMPORTED_REASON not in workflow.REJECT_REASONS  # not offered on the console
+    new = act(make_report(), Reject(reason=workflow.IMPORTED_REASON, text=""), IMPORTER)
+    assert new.status == Status.REJECTED
+    assert new.answer == "Từ chối xử lý. Lý do: Theo dữ liệu hệ thống cũ."
+    assert new.rejection == {"reason": "imported", "text": ""}
+
+
+def test_the_system_records_the_rating_of_the_reporter_it_stands_for() -> None:
+    imported = make_report(Status.RESOLVED, reporter=replace(make_report().reporter, sub=IMPORTER.sub))
+    rated = give_feedback(imported, IMPORTER, 5, None, NOW)
+    assert (rated.history[-1].actor_role, rated.history[-1].actor_sub) == ("system", IMPORTER.sub)
+    with pytest.raises(errors.NotAllowed):
+        give_feedback(make_report(Status.RESOLVED), IMPORTER, 5, None, NOW)  # someone else's report
+
+
 # --- step 5 and deleting ---
 
 

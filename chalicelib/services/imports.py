@@ -143,43 +143,101 @@ def _text(obj: dict[str, Any], key: str, errs: list[dict[str, str]], lo: int, hi
 
 
 def parse_line(text: str, line: int, now: datetime) -> ImportRecord | LineError | None:
-    """Validate one line; None for a blank line. Every problem of the line is reported, not just the first."""
-    from chalicelib.domain.geo import ProvinceOutline
-
+    """Validate one line; None for a blank line. Every problem of the line is reported, not just the first,
+    field by field in the order of the format (docs/statistics.md)."""
     if not text.strip():
         return None
+    obj = _json_object(text, line)
+    if isinstance(obj, LineError):
+        return obj
+    errs: list[dict[str, str]] = []
+    received_at = _required(obj, "received_at", errs, _instant(obj, "received_at", errs, now))
+    lat, lng = _location(obj, errs)
+    category = _category(obj, errs)
+    description = _required(obj, "description", errs, _text(obj, "description", errs, 10, 4000))
+    status = _status(obj, errs)
+    assigned_at, closed_at = _handling_times(obj, status, received_at, errs, now)
+    answer = _text(obj, "answer", errs, 1, 4000)
+    rating = _rating(obj, status, errs)
+    external_id = _text(obj, "external_id", errs, 1, 100)
+    address = _text(obj, "address", errs, 1, 500)
+    names = _reporter(obj, errs)
+    if errs or received_at is None or lat is None or lng is None or description is None:
+        return LineError(line, errs or [{"field": "line", "message": "không hợp lệ"}])
+    return ImportRecord(
+        line=line,
+        received_at=received_at,
+        assigned_at=assigned_at,
+        lat=lat,
+        lng=lng,
+        category=str(category),
+        description=description,
+        status=status,
+        closed_at=closed_at,
+        answer=answer,
+        rating=rating,
+        external_id=external_id,
+        address=address,
+        reporter_name=names["name"],
+        reporter_phone=names["phone"],
+        reporter_email=names["email"],
+        fingerprint=_fingerprint(obj, external_id),
+    )
+
+
+def _json_object(text: str, line: int) -> dict[str, Any] | LineError:
     try:
         obj = json.loads(text)
     except ValueError:
         return LineError(line, [{"field": "line", "message": "không phải JSON hợp lệ"}])
     if not isinstance(obj, dict):
         return LineError(line, [{"field": "line", "message": "phải là một đối tượng JSON"}])
-    errs: list[dict[str, str]] = []
-    received_at = _instant(obj, "received_at", errs, now)
-    if obj.get("received_at") is None:
-        errs.append({"field": "received_at", "message": "thiếu trường bắt buộc"})
+    return obj
+
+
+def _required[T](obj: dict[str, Any], key: str, errs: list[dict[str, str]], value: T | None) -> T | None:
+    """`value`, after noting a missing `key` (its other problems are already noted)."""
+    if obj.get(key) is None:
+        errs.append({"field": key, "message": "thiếu trường bắt buộc"})
+    return value
+
+
+def _location(obj: dict[str, Any], errs: list[dict[str, str]]) -> tuple[float | None, float | None]:
+    """{lat, lng}: numbers, inside the province (with BORDER_TOLERANCE_M for points drawn on its border)."""
+    from chalicelib.domain.geo import ProvinceOutline
+
     loc = obj.get("location")
-    lat = lng = None
     if not isinstance(loc, dict):
         errs.append({"field": "location", "message": "thiếu hoặc không phải đối tượng {lat, lng}"})
-    else:
-        lat, lng = loc.get("lat"), loc.get("lng")
-        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lat, lng))
-        if not numbers:
-            errs.append({"field": "location", "message": "lat và lng phải là số"})
-            lat = lng = None
-        elif not ProvinceOutline.default().contains(float(lat), float(lng), tolerance_m=BORDER_TOLERANCE_M):  # type: ignore[arg-type]
-            errs.append({"field": "location", "message": "vị trí nằm ngoài địa bàn tỉnh Điện Biên"})
-            lat = lng = None
+        return None, None
+    lat, lng = loc.get("lat"), loc.get("lng")
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lat, lng)):
+        errs.append({"field": "location", "message": "lat và lng phải là số"})
+        return None, None
+    if not ProvinceOutline.default().contains(float(lat), float(lng), tolerance_m=BORDER_TOLERANCE_M):  # type: ignore[arg-type]
+        errs.append({"field": "location", "message": "vị trí nằm ngoài địa bàn tỉnh Điện Biên"})
+        return None, None
+    return float(lat), float(lng)
+
+
+def _category(obj: dict[str, Any], errs: list[dict[str, str]]) -> Any:
     category = obj.get("category")
     if not isinstance(category, str) or CategoryCatalog.default().get(category) is None:
         errs.append({"field": "category", "message": "lĩnh vực không tồn tại (xem GET /v1/categories)"})
-    description = _text(obj, "description", errs, 10, 4000)
-    if obj.get("description") is None:
-        errs.append({"field": "description", "message": "thiếu trường bắt buộc"})
+    return category
+
+
+def _status(obj: dict[str, Any], errs: list[dict[str, str]]) -> str:
     status = obj.get("status", "assigned")
     if status not in STATUSES:
         errs.append({"field": "status", "message": "phải là một trong " + ", ".join(STATUSES)})
+    return str(status)
+
+
+def _handling_times(
+    obj: dict[str, Any], status: str, received_at: datetime | None, errs: list[dict[str, str]], now: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """When the old system forwarded the report (optional) and closed it (exactly for a closed one), in order."""
     assigned_at = _instant(obj, "assigned_at", errs, now)
     if assigned_at is not None and received_at is not None and assigned_at < received_at:
         errs.append({"field": "assigned_at", "message": "không được trước thời điểm tiếp nhận"})
@@ -192,45 +250,34 @@ def parse_line(text: str, line: int, now: datetime) -> ImportRecord | LineError 
         errs.append(
             {"field": "closed_at", "message": "không được trước thời điểm tiếp nhận hoặc chuyển xử lý"}
         )
-    answer = _text(obj, "answer", errs, 1, 4000)
+    return assigned_at, closed_at
+
+
+def _rating(obj: dict[str, Any], status: str, errs: list[dict[str, str]]) -> int | None:
     rating = obj.get("rating")
-    if rating is not None:
-        if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
-            errs.append({"field": "rating", "message": "phải là số nguyên từ 1 đến 5"})
-            rating = None
-        elif status not in CLOSED:
-            errs.append({"field": "rating", "message": "chỉ phản ánh đã đóng mới có đánh giá"})
-    external_id = _text(obj, "external_id", errs, 1, 100)
-    address = _text(obj, "address", errs, 1, 500)
+    if rating is None:
+        return None
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        errs.append({"field": "rating", "message": "phải là số nguyên từ 1 đến 5"})
+        return None
+    if status not in CLOSED:
+        errs.append({"field": "rating", "message": "chỉ phản ánh đã đóng mới có đánh giá"})
+    return rating
+
+
+def _reporter(obj: dict[str, Any], errs: list[dict[str, str]]) -> dict[str, str | None]:
     reporter = obj.get("reporter") or {}
     if not isinstance(reporter, dict):
         errs.append({"field": "reporter", "message": "phải là đối tượng {name, phone, email}"})
         reporter = {}
-    names = {k: _text(reporter, k, errs, 1, 254) for k in ("name", "phone", "email")}
-    if errs or received_at is None or lat is None or lng is None or description is None:
-        return LineError(line, errs or [{"field": "line", "message": "không hợp lệ"}])
-    fingerprint = (
-        f"ext:{external_id}" if external_id else "line:" + json.dumps(obj, sort_keys=True, ensure_ascii=False)
-    )
-    return ImportRecord(
-        line=line,
-        received_at=received_at,
-        assigned_at=assigned_at,
-        lat=float(lat),
-        lng=float(lng),
-        category=str(category),
-        description=description,
-        status=str(status),
-        closed_at=closed_at,
-        answer=answer,
-        rating=rating,
-        external_id=external_id,
-        address=address,
-        reporter_name=names["name"],
-        reporter_phone=names["phone"],
-        reporter_email=names["email"],
-        fingerprint=fingerprint,
-    )
+    return {k: _text(reporter, k, errs, 1, 254) for k in ("name", "phone", "email")}
+
+
+def _fingerprint(obj: dict[str, Any], external_id: str | None) -> str:
+    """What makes a line the same line on every import: its external id, or else its whole content."""
+    if external_id:
+        return f"ext:{external_id}"
+    return "line:" + json.dumps(obj, sort_keys=True, ensure_ascii=False)
 
 
 def to_report(record: ImportRecord, source: str, now: datetime) -> Report:

@@ -3,12 +3,19 @@
 `ActionRequest` is the discriminated union on `type` that the OpenAPI document shows. Bodies are parsed in two
 steps (`parse_action`): first `type`, then the body of that action, so that a message names the field as the
 client wrote it ("due_at", not "extend.due_at") and an unknown or missing `type` is itself named.
+
+The actions are the workflow's table (`workflow.ACTIONS`): `ActionName` is its keys, in its order. Each body is
+declared once, with `@_body`; `BODIES`, the union and `to_domain` are read from those declarations, and importing
+this module fails if a body is missing for an action of the table or declared for one it does not have.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import operator
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, Field, RootModel
 
@@ -19,35 +26,35 @@ from chalicelib.api.fields import LongText as _Long
 from chalicelib.api.schemas import CodeName, Out, _In
 from chalicelib.domain import workflow
 
-ActionName = Literal[
-    "accept",
-    "reject",
-    "request_info",
-    "extend",
-    "resolve",
-    "return",
-    "reassign",
-    "hide",
-    "unhide",
-    "comment",
-    "reopen",
-]
-RejectReason = Literal["invalid_content", "not_field_report", "duplicate", "out_of_remit"]
+ActionName = Literal[tuple(workflow.ACTIONS)]  # the table's actions, in its order
+RejectReason = Literal[tuple(workflow.REJECT_REASONS)]  # what people may give (not the import's own)
 
 Text = _Long(1, 1000)
 LongText = _Long(1, 4000)
+
+_DECLARED: dict[str, type[BaseModel]] = {}
+
+
+def _body[M: type[BaseModel]](model: M) -> M:
+    """Declare `model` as the body of the action its `type` literal names."""
+    (name,) = get_args(model.model_fields["type"].annotation)
+    assert name not in _DECLARED, f"two bodies for {name!r}"
+    _DECLARED[name] = model
+    return model
 
 
 class ActionTypeIn(_In):
     type: Annotated[ActionName, Field(description="Thao tác xử lý")]
 
 
+@_body
 class AcceptIn(_In):
     """Tiếp nhận phản ánh (cán bộ đơn vị được giao): assigned → in_progress."""
 
     type: Literal["accept"]
 
 
+@_body
 class RejectIn(_In):
     """Từ chối xử lý, với loại lý do và lý do công khai."""
 
@@ -59,6 +66,7 @@ class RejectIn(_In):
     ] = None
 
 
+@_body
 class RequestInfoIn(_In):
     """Đề nghị bổ sung thông tin: trả lời theo mẫu của IOC, liệt kê các thông tin cần bổ sung."""
 
@@ -66,6 +74,7 @@ class RequestInfoIn(_In):
     items: Annotated[list[Line(1, 300)], Field(min_length=1, max_length=10)]
 
 
+@_body
 class ExtendIn(_In):
     """Gia hạn (ấn định thời gian giải quyết mới, sau thời hạn hiện tại), kèm thông báo công khai."""
 
@@ -74,6 +83,7 @@ class ExtendIn(_In):
     note: _Long(1, 2000, "Lý do và tình trạng đang giải quyết")
 
 
+@_body
 class ResolveIn(_In):
     """Trả lời công khai: resolved. `media`: các khóa tệp ảnh kết quả đã tải lên (purpose=answer)."""
 
@@ -82,6 +92,7 @@ class ResolveIn(_In):
     media: Annotated[list[Line(1, 300)], Field(max_length=10, default_factory=list)]
 
 
+@_body
 class ReturnIn(_In):
     """Chuyển trả phản ánh về IOC để phân công lại."""
 
@@ -89,6 +100,7 @@ class ReturnIn(_In):
     reason: Text
 
 
+@_body
 class ReassignIn(_In):
     """IOC chuyển phản ánh cho đơn vị khác (đang hoạt động); thời hạn tính lại."""
 
@@ -97,6 +109,7 @@ class ReassignIn(_In):
     note: _Long(0, 1000) | None = None
 
 
+@_body
 class HideIn(_In):
     """IOC ẩn phản ánh vi phạm (Điều 9) khỏi trang công khai; việc xử lý vẫn tiếp tục."""
 
@@ -104,11 +117,13 @@ class HideIn(_In):
     reason: Text
 
 
+@_body
 class UnhideIn(_In):
     type: Literal["unhide"]
     note: _Long(0, 1000) | None = None
 
 
+@_body
 class CommentIn(_In):
     """Ghi chú nội bộ (không bao giờ công khai)."""
 
@@ -116,38 +131,24 @@ class CommentIn(_In):
     text: _Long(1, 2000)
 
 
-ActionBody = (
-    AcceptIn
-    | RejectIn
-    | RequestInfoIn
-    | ExtendIn
-    | ResolveIn
-    | ReturnIn
-    | ReassignIn
-    | HideIn
-    | UnhideIn
-    | CommentIn
-    | ReopenIn
-)
+_body(ReopenIn)  # the reporter's, declared with the citizens' schemas (issue 15)
+
+
+def _bodies() -> dict[str, type[BaseModel]]:
+    """The declared bodies in the table's order; the table and the declarations must name the same actions."""
+    missing, extra = set(workflow.ACTIONS) - set(_DECLARED), set(_DECLARED) - set(workflow.ACTIONS)
+    if missing or extra:
+        raise ImportError(f"action bodies do not match workflow.ACTIONS: missing {missing}, extra {extra}")
+    return {name: _DECLARED[name] for name in workflow.ACTIONS}
+
+
+BODIES: dict[str, type[BaseModel]] = _bodies()
+
+ActionBody = functools.reduce(operator.or_, BODIES.values())  # AcceptIn | RejectIn | …, in the table's order
 
 
 class ActionRequest(RootModel[Annotated[ActionBody, Field(discriminator="type")]]):
     """One handling step; `type` says which."""
-
-
-BODIES: dict[str, type[BaseModel]] = {
-    "accept": AcceptIn,
-    "reject": RejectIn,
-    "request_info": RequestInfoIn,
-    "extend": ExtendIn,
-    "resolve": ResolveIn,
-    "return": ReturnIn,
-    "reassign": ReassignIn,
-    "hide": HideIn,
-    "unhide": UnhideIn,
-    "comment": CommentIn,
-    "reopen": ReopenIn,
-}
 
 
 def parse_action(raw: bytes | None) -> BaseModel:
@@ -157,31 +158,21 @@ def parse_action(raw: bytes | None) -> BaseModel:
 
 
 def to_domain(body: BaseModel) -> workflow.Action:
-    """The schema's body as the domain's command."""
-    match body:
-        case AcceptIn():
-            return workflow.Accept()
-        case RejectIn():
-            return workflow.Reject(reason=body.reason, text=body.text, duplicate_of=body.duplicate_of)
-        case RequestInfoIn():
-            return workflow.RequestInfo(items=tuple(body.items))
-        case ExtendIn():
-            return workflow.Extend(due_at=body.due_at, note=body.note)
-        case ResolveIn():
-            return workflow.Resolve(answer=body.answer, media=tuple(body.media))
-        case ReturnIn():
-            return workflow.Return(reason=body.reason)
-        case ReassignIn():
-            return workflow.Reassign(unit=body.unit, note=body.note or None)
-        case HideIn():
-            return workflow.Hide(reason=body.reason)
-        case UnhideIn():
-            return workflow.Unhide(note=body.note or None)
-        case CommentIn():
-            return workflow.Comment(text=body.text)
-        case ReopenIn():
-            return workflow.Reopen(reason=body.reason, media=tuple(body.media))
-    raise TypeError(f"not an action body: {type(body).__name__}")
+    """The schema's body as the domain's command (the spec's `command`), field by field by name: a list becomes
+    a tuple, and an optional text left empty is absent (None)."""
+    name = getattr(body, "type", None)
+    if name not in BODIES or not isinstance(body, BODIES[name]):
+        raise TypeError(f"not an action body: {type(body).__name__}")
+    command = workflow.ACTIONS[name].command
+    return command(**{f.name: _value(getattr(body, f.name), f) for f in dataclasses.fields(command)})
+
+
+def _value(value: Any, field: dataclasses.Field[Any]) -> Any:
+    if isinstance(value, list):
+        return tuple(value)
+    if field.default is None:
+        return value or None
+    return value
 
 
 class FeedbackIn(_In):

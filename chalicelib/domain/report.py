@@ -208,81 +208,33 @@ def _pdt(value: str | None) -> datetime | None:
 
 
 def report_to_doc(report: Report) -> dict[str, Any]:
-    """The report as JSON-safe data (instants in UTC text)."""
+    """The report as JSON-safe data (instants in UTC text). The keys and their order are the stored format:
+    documents written since the first version must still load (`report_from_doc`)."""
     return {
         "id": report.id,
         "category": report.category,
         "description": report.description,
         "location": {"lat": report.location.lat, "lng": report.location.lng},
-        "reporter": {
-            "sub": report.reporter.sub,
-            "name": report.reporter.name,
-            "phone": report.reporter.phone,
-            "email": report.reporter.email,
-        },
+        "reporter": _reporter_doc(report.reporter),
         "received_at": _dt(report.received_at),
         "status": report.status.value,
         "address": report.address,
         "occurred_at": _dt(report.occurred_at),
         "is_test": report.is_test,
         "unit_code": report.unit_code,
-        "routing": None
-        if report.routing is None
-        else {
-            "method": report.routing.method,
-            "uncertain": report.routing.uncertain,
-            "distance_m": report.routing.distance_m,
-            "reason": report.routing.reason,
-        },
+        "routing": None if report.routing is None else _routing_doc(report.routing),
         "assigned_at": _dt(report.assigned_at),
         "triage_due_at": _dt(report.triage_due_at),
         "due_at": _dt(report.due_at),
         "closed_at": _dt(report.closed_at),
         "answer": report.answer,
         "rejection": report.rejection,
-        "media": [
-            {
-                "key": m.key,
-                "content_type": m.content_type,
-                "max_bytes": m.max_bytes,
-                "reserved_at": _dt(m.reserved_at),
-                "uploaded": m.uploaded,
-                "size": m.size,
-                "purpose": m.purpose,
-                "state": m.state.value,
-                "reason": m.reason,
-                "real_type": m.real_type,
-                "renditions": [
-                    {"size": r.size, "key": r.key, "width": r.width, "height": r.height, "bytes": r.bytes}
-                    for r in m.renditions
-                ],
-            }
-            for m in report.media
-        ],
+        "media": [_media_doc(m) for m in report.media],
         "hidden": None
         if report.hidden is None
         else {"reason": report.hidden.reason, "at": _dt(report.hidden.at)},
-        "feedback": None
-        if report.feedback is None
-        else {
-            "rating": report.feedback.rating,
-            "comment": report.feedback.comment,
-            "at": _dt(report.feedback.at),
-        },
-        "history": [
-            {
-                "at": _dt(e.at),
-                "type": e.type,
-                "actor_sub": e.actor_sub,
-                "actor_role": e.actor_role,
-                "actor_unit": e.actor_unit,
-                "public": e.public,
-                "public_text": e.public_text,
-                "internal_text": e.internal_text,
-                "data": e.data,
-            }
-            for e in report.history
-        ],
+        "feedback": None if report.feedback is None else _feedback_doc(report.feedback),
+        "history": [_entry_doc(e) for e in report.history],
         "notices": list(report.notices),
         "overdue_since": _dt(report.overdue_since),
         "followers": report.followers,
@@ -290,11 +242,59 @@ def report_to_doc(report: Report) -> dict[str, Any]:
     }
 
 
+def _reporter_doc(reporter: Reporter) -> dict[str, Any]:
+    return {"sub": reporter.sub, "name": reporter.name, "phone": reporter.phone, "email": reporter.email}
+
+
+def _routing_doc(routing: Routing) -> dict[str, Any]:
+    return {
+        "method": routing.method,
+        "uncertain": routing.uncertain,
+        "distance_m": routing.distance_m,
+        "reason": routing.reason,
+    }
+
+
+def _media_doc(m: Media) -> dict[str, Any]:
+    return {
+        "key": m.key,
+        "content_type": m.content_type,
+        "max_bytes": m.max_bytes,
+        "reserved_at": _dt(m.reserved_at),
+        "uploaded": m.uploaded,
+        "size": m.size,
+        "purpose": m.purpose,
+        "state": m.state.value,
+        "reason": m.reason,
+        "real_type": m.real_type,
+        "renditions": [
+            {"size": r.size, "key": r.key, "width": r.width, "height": r.height, "bytes": r.bytes}
+            for r in m.renditions
+        ],
+    }
+
+
+def _feedback_doc(feedback: Feedback) -> dict[str, Any]:
+    return {"rating": feedback.rating, "comment": feedback.comment, "at": _dt(feedback.at)}
+
+
+def _entry_doc(e: HistoryEntry) -> dict[str, Any]:
+    return {
+        "at": _dt(e.at),
+        "type": e.type,
+        "actor_sub": e.actor_sub,
+        "actor_role": e.actor_role,
+        "actor_unit": e.actor_unit,
+        "public": e.public,
+        "public_text": e.public_text,
+        "internal_text": e.internal_text,
+        "data": e.data,
+    }
+
+
 def report_from_doc(doc: dict[str, Any]) -> Report:
-    """The inverse of `report_to_doc`."""
-    routing = doc.get("routing")
-    hidden = doc.get("hidden")
-    feedback = doc.get("feedback")
+    """The inverse of `report_to_doc`; keys added over time are optional, with the defaults they had."""
+    routing, hidden, feedback = doc.get("routing"), doc.get("hidden"), doc.get("feedback")
     received_at = parse_instant(doc["received_at"])
     return Report(
         id=doc["id"],
@@ -315,47 +315,51 @@ def report_from_doc(doc: dict[str, Any]) -> Report:
         closed_at=_pdt(doc.get("closed_at")),
         answer=doc.get("answer"),
         rejection=doc.get("rejection"),
-        media=tuple(
-            Media(
-                key=m["key"],
-                content_type=m["content_type"],
-                max_bytes=int(m["max_bytes"]),
-                reserved_at=parse_instant(m["reserved_at"]),
-                uploaded=bool(m.get("uploaded", False)),
-                size=m.get("size"),
-                purpose=m.get("purpose", "report"),
-                state=MediaState(m.get("state", MediaState.PROCESSING)),
-                reason=m.get("reason"),
-                real_type=m.get("real_type"),
-                renditions=tuple(
-                    Rendition(r["size"], r["key"], int(r["width"]), int(r["height"]), int(r["bytes"]))
-                    for r in m.get("renditions", [])
-                ),
-            )
-            for m in doc.get("media", [])
-        ),
+        media=tuple(_media_from_doc(m) for m in doc.get("media", [])),
         hidden=None if hidden is None else Hidden(reason=hidden["reason"], at=parse_instant(hidden["at"])),
-        feedback=None
-        if feedback is None
-        else Feedback(
-            rating=int(feedback["rating"]), comment=feedback.get("comment"), at=parse_instant(feedback["at"])
-        ),
-        history=tuple(
-            HistoryEntry(
-                at=parse_instant(e["at"]),
-                type=e["type"],
-                actor_sub=e.get("actor_sub"),
-                actor_role=e["actor_role"],
-                actor_unit=e.get("actor_unit"),
-                public=bool(e.get("public", True)),
-                public_text=e.get("public_text"),
-                internal_text=e.get("internal_text"),
-                data=e.get("data") or {},
-            )
-            for e in doc.get("history", [])
-        ),
+        feedback=None if feedback is None else _feedback_from_doc(feedback),
+        history=tuple(_entry_from_doc(e) for e in doc.get("history", [])),
         notices=tuple(doc.get("notices", [])),
         overdue_since=_pdt(doc.get("overdue_since")),
         followers=int(doc.get("followers", 0)),
         version=int(doc.get("version", 0)),
+    )
+
+
+def _media_from_doc(m: dict[str, Any]) -> Media:
+    return Media(
+        key=m["key"],
+        content_type=m["content_type"],
+        max_bytes=int(m["max_bytes"]),
+        reserved_at=parse_instant(m["reserved_at"]),
+        uploaded=bool(m.get("uploaded", False)),
+        size=m.get("size"),
+        purpose=m.get("purpose", "report"),
+        state=MediaState(m.get("state", MediaState.PROCESSING)),
+        reason=m.get("reason"),
+        real_type=m.get("real_type"),
+        renditions=tuple(
+            Rendition(r["size"], r["key"], int(r["width"]), int(r["height"]), int(r["bytes"]))
+            for r in m.get("renditions", [])
+        ),
+    )
+
+
+def _feedback_from_doc(feedback: dict[str, Any]) -> Feedback:
+    return Feedback(
+        rating=int(feedback["rating"]), comment=feedback.get("comment"), at=parse_instant(feedback["at"])
+    )
+
+
+def _entry_from_doc(e: dict[str, Any]) -> HistoryEntry:
+    return HistoryEntry(
+        at=parse_instant(e["at"]),
+        type=e["type"],
+        actor_sub=e.get("actor_sub"),
+        actor_role=e["actor_role"],
+        actor_unit=e.get("actor_unit"),
+        public=bool(e.get("public", True)),
+        public_text=e.get("public_text"),
+        internal_text=e.get("internal_text"),
+        data=e.get("data") or {},
     )

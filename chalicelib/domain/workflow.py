@@ -1,14 +1,18 @@
 """The handling workflow (domain.md steps 3-5): who may do what to a report, in which state, with what effect.
 
-One table, `TRANSITIONS`, says for every action which roles may take it, from which statuses, and whether an
-officer must belong to the report's unit. `apply_action` checks the caller against that table, then the
-action's own rules, and returns the new version of the report with one history entry appended (who: sub, role,
-unit; when; what; the public text; internal text for notes). History is never rewritten.
+One table, `ACTIONS`, holds one `ActionSpec` per action: which roles may take it, from which statuses, whether an
+officer must belong to the report's unit, the status it leads to, the type of the history entry it writes, the
+refusal a caller without the role is given, and the action's own rule (a short function below, one per
+action). `apply_action` looks the action up, checks the caller and the report against the spec generically,
+then calls the action's own rule, which returns the new version of the report with one history entry appended
+(who: sub, role, unit; when; what; the public text; internal text for notes). History is never rewritten.
+Every other list of actions is read from the table: the console's buttons (domain/permitted.py) and the API's
+bodies (api/action_schemas.py).
 
 Checks run in a fixed order so that the answer never leaks more than the caller may know: first the role and
-the unit (NotAllowed, 403), then the report's state (TransitionNotAllowed, 409), then the action's values
-(Unprocessable, 422). A caller who may not see the report at all gets 404 before any of this (the service
-applies `views.may_see`).
+the unit (NotAllowed, 403), then the report's status and its state (TransitionNotAllowed, 409), then the
+action's values (Unprocessable, 422, or InvalidInput, 400). A caller who may not see the report at all gets 404
+before any of this (the service applies `views.may_see`).
 
 Choices made here, beyond the letter:
 - `extend` is allowed from `in_progress` only: a unit that has not triaged a report must accept or reject it
@@ -26,17 +30,20 @@ Choices made here, beyond the letter:
   (accept) or closing moves the report in the sweep index by itself.
 - Hide and unhide entries are not public: the reason may describe the breach itself. The reporter sees the
   reason through `hidden` and is told by e-mail.
+- The system acts too: the import of historical reports (services/imports.py) takes the old system's outcome
+  (accepted, resolved, rejected, and the citizen's rating) through this same table, as `system_actor`, at the
+  original times. Its role, `system`, is never a caller's (see `SYSTEM`).
 
 Pure domain code: standard library and sibling domain modules only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
-from enum import StrEnum
-from typing import Any, Final
+from types import MappingProxyType
+from typing import Any, ClassVar, Final
 
 from chalicelib.domain import access
 from chalicelib.domain.access import Actor
@@ -65,20 +72,20 @@ from chalicelib.domain.report import (
     Routing,
     Status,
 )
-from chalicelib.domain.units import UnitRegistry
+from chalicelib.domain.units import Unit, UnitRegistry
 
 __all__ = [
-    "ENTRY_TYPE",
+    "ACTIONS",
+    "IMPORTED_REASON",
     "REJECT_REASONS",
     "REQUEST_INFO_TEMPLATE",
-    "TARGET_STATUS",
-    "TRANSITIONS",
+    "SYSTEM",
     "Accept",
     "Action",
     "ActionConflict",
     "ActionForbidden",
     "ActionInvalid",
-    "ActionType",
+    "ActionSpec",
     "ActionUnprocessable",
     "Actor",
     "Comment",
@@ -91,12 +98,15 @@ __all__ = [
     "Resolve",
     "Return",
     "Rule",
+    "Step",
     "Unhide",
     "acting_role",
     "apply_action",
     "check_deletable",
     "give_feedback",
+    "refusal",
     "request_info_text",
+    "system_actor",
 ]
 
 
@@ -141,21 +151,26 @@ def _field(cls: type[Any], code: str, field_name: str, message: str) -> Any:
 # One actor type for every path (chalicelib/domain/access.py), re-exported for the workflow's callers.
 
 
+# The system's own role, held only by actors the code builds (`system_actor`: the import of historical reports).
+# No caller can hold it: a token's roles are its Cognito groups among citizen, officer, ioc and tech
+# (api/auth.py ROLES), and `acting_role` never grants it. The table says which actions it may take.
+SYSTEM: Final = "system"
+
+
+def system_actor(sub: str, unit_code: str | None = None) -> Actor:
+    """The system acting, under a `sub` that says which part of it acts (the import: 'import:<source>'), for
+    `unit_code` when it records a unit's step (the entry's `actor_unit`)."""
+    return Actor(sub=sub, roles=frozenset({SYSTEM}), unit_code=unit_code)
+
+
 # ------------------------------------------------------------------------------------------------ actions
 
 
-class ActionType(StrEnum):
-    ACCEPT = "accept"
-    REJECT = "reject"
-    REQUEST_INFO = "request_info"
-    EXTEND = "extend"
-    RESOLVE = "resolve"
-    RETURN = "return"
-    REASSIGN = "reassign"
-    HIDE = "hide"
-    UNHIDE = "unhide"
-    COMMENT = "comment"
-    REOPEN = "reopen"  # the reporter, on a resolved report (issue 15, domain/citizens.py)
+@dataclass(frozen=True)
+class Action:
+    """A handling step as the domain takes it (api.md "Actions"); `type` names it there and in `ACTIONS`."""
+
+    type: ClassVar[str]
 
 
 REJECT_REASONS: Final[Mapping[str, str]] = {
@@ -165,84 +180,87 @@ REJECT_REASONS: Final[Mapping[str, str]] = {
     "out_of_remit": "Không thuộc phạm vi, thẩm quyền giải quyết của tỉnh",
 }
 
+# A rejection the old system recorded without the reason (services/imports.py): the system's only, never offered
+# to people (the console lists REJECT_REASONS).
+IMPORTED_REASON: Final = "imported"
+_SYSTEM_REJECT_REASONS: Final[Mapping[str, str]] = {
+    **REJECT_REASONS,
+    IMPORTED_REASON: "Theo dữ liệu hệ thống cũ",
+}
+
 
 @dataclass(frozen=True)
-class Accept:
-    type: str = field(default=ActionType.ACCEPT, init=False)
+class Accept(Action):
+    type: ClassVar[str] = "accept"
 
 
 @dataclass(frozen=True)
-class Reject:
+class Reject(Action):
     reason: str  # a key of REJECT_REASONS (not needs_more_info: that is RequestInfo)
     text: str
     duplicate_of: str | None = None
-    type: str = field(default=ActionType.REJECT, init=False)
+    type: ClassVar[str] = "reject"
 
 
 @dataclass(frozen=True)
-class RequestInfo:
+class RequestInfo(Action):
     items: tuple[str, ...]
-    type: str = field(default=ActionType.REQUEST_INFO, init=False)
+    type: ClassVar[str] = "request_info"
 
 
 @dataclass(frozen=True)
-class Extend:
+class Extend(Action):
     due_at: datetime
     note: str
-    type: str = field(default=ActionType.EXTEND, init=False)
+    type: ClassVar[str] = "extend"
 
 
 @dataclass(frozen=True)
-class Resolve:
+class Resolve(Action):
     answer: str
     media: tuple[str, ...] = ()
-    type: str = field(default=ActionType.RESOLVE, init=False)
+    type: ClassVar[str] = "resolve"
 
 
 @dataclass(frozen=True)
-class Return:
+class Return(Action):
     reason: str
-    type: str = field(default=ActionType.RETURN, init=False)
+    type: ClassVar[str] = "return"
 
 
 @dataclass(frozen=True)
-class Reassign:
+class Reassign(Action):
     unit: str
     note: str | None = None
-    type: str = field(default=ActionType.REASSIGN, init=False)
+    type: ClassVar[str] = "reassign"
 
 
 @dataclass(frozen=True)
-class Hide:
+class Hide(Action):
     reason: str
-    type: str = field(default=ActionType.HIDE, init=False)
+    type: ClassVar[str] = "hide"
 
 
 @dataclass(frozen=True)
-class Unhide:
+class Unhide(Action):
     note: str | None = None
-    type: str = field(default=ActionType.UNHIDE, init=False)
+    type: ClassVar[str] = "unhide"
 
 
 @dataclass(frozen=True)
-class Comment:
+class Comment(Action):
     text: str
-    type: str = field(default=ActionType.COMMENT, init=False)
+    type: ClassVar[str] = "comment"
 
 
 @dataclass(frozen=True)
-class Reopen:
+class Reopen(Action):
     reason: str
     media: tuple[str, ...] = ()
-    type: str = field(default=ActionType.REOPEN, init=False)
+    type: ClassVar[str] = "reopen"  # the reporter, on a resolved report (issue 15, domain/citizens.py)
 
 
-Action = (
-    Accept | Reject | RequestInfo | Extend | Resolve | Return | Reassign | Hide | Unhide | Comment | Reopen
-)
-
-
-# ------------------------------------------------------------------------------------------------ the table
+# ------------------------------------------------------------------------------------------------ the spec
 
 
 @dataclass(frozen=True)
@@ -255,59 +273,126 @@ class Rule:
     own_unit: bool = True
 
 
-_OPEN: Final = frozenset({Status.ASSIGNED, Status.IN_PROGRESS})
-_ANY: Final = frozenset(Status)
-_OFFICER: Final = frozenset({"officer"})
-_IOC: Final = frozenset({"ioc"})
+def _no_block(report: Report, registry: UnitRegistry) -> ActionConflict | None:
+    return None
 
-TRANSITIONS: Final[Mapping[str, Rule]] = {
-    ActionType.ACCEPT: Rule(_OFFICER, frozenset({Status.ASSIGNED})),
-    ActionType.REJECT: Rule(_OFFICER, _OPEN),
-    ActionType.REQUEST_INFO: Rule(_OFFICER, _OPEN),
-    ActionType.EXTEND: Rule(_OFFICER, frozenset({Status.IN_PROGRESS})),
-    ActionType.RESOLVE: Rule(_OFFICER, _OPEN),
-    ActionType.RETURN: Rule(_OFFICER, _OPEN),
-    ActionType.REASSIGN: Rule(_IOC, frozenset({Status.RECEIVED, Status.ASSIGNED, Status.IN_PROGRESS})),
-    ActionType.HIDE: Rule(_IOC, _ANY),
-    ActionType.UNHIDE: Rule(_IOC, _ANY),
-    ActionType.COMMENT: Rule(frozenset({"officer", "ioc"}), _ANY),
-    ActionType.REOPEN: Rule(frozenset({"citizen"}), frozenset({Status.RESOLVED}), own_unit=False),
-}
 
-# What the report becomes (None: the status does not change).
-TARGET_STATUS: Final[Mapping[str, Status | None]] = {
-    ActionType.ACCEPT: Status.IN_PROGRESS,
-    ActionType.REJECT: Status.REJECTED,
-    ActionType.REQUEST_INFO: Status.REJECTED,
-    ActionType.EXTEND: None,
-    ActionType.RESOLVE: Status.RESOLVED,
-    ActionType.RETURN: Status.ASSIGNED,
-    ActionType.REASSIGN: Status.ASSIGNED,
-    ActionType.HIDE: None,
-    ActionType.UNHIDE: None,
-    ActionType.COMMENT: None,
-    ActionType.REOPEN: Status.IN_PROGRESS,
-}
+@dataclass(frozen=True, kw_only=True)
+class ActionSpec(Rule):
+    """Everything about one action, in one place: who and from where (`Rule`), what it leads to and what it
+    writes, the refusal for a caller without the role, and its own rule.
 
-# The history entry's type for each action (what the timeline shows as `type`).
-ENTRY_TYPE: Final[Mapping[str, str]] = {
-    ActionType.ACCEPT: "accepted",
-    ActionType.REJECT: "rejected",
-    ActionType.REQUEST_INFO: "info_requested",
-    ActionType.EXTEND: "extended",
-    ActionType.RESOLVE: "resolved",
-    ActionType.RETURN: "returned",
-    ActionType.REASSIGN: "reassigned",
-    ActionType.HIDE: "hidden",
-    ActionType.UNHIDE: "unhidden",
-    ActionType.COMMENT: "comment",
-    ActionType.REOPEN: "reopened",
-}
+    - `target`: the status the report moves to (None: it keeps its status); a closed target also sets
+      `closed_at` and clears the overdue mark.
+    - `entry_type`: the history entry's `type` (what the timeline shows); `public`: whether the entry is.
+    - `forbidden`: the 403 message for a caller whose role or unit may not take it.
+    - `blocked`: the 409 the report's own state gives, once role and status pass (nothing to extend, already
+      at the IOC, already hidden...); the console hides the button then too.
+    - `own_rule`: checks the action's values and returns the new report (through `Step.record`).
+    - `button`: the console's word for it (console.md "Words on the screen"); None when the console has none.
+    - `checks_itself`: the action's own rule decides who may take it, with its own refusals (the reporter's
+      reopening, domain/citizens.py); roles and statuses then describe it without being applied here.
+    """
+
+    command: type[Action]
+    target: Status | None
+    entry_type: str
+    forbidden: str
+    own_rule: Callable[[Step, Any], Report]
+    public: bool = True
+    blocked: Callable[[Report, UnitRegistry], ActionConflict | None] = _no_block
+    button: str | None = None
+    checks_itself: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.command.type
+
+
+@dataclass(frozen=True)
+class Step:
+    """One action being taken: its spec, the report as read, who takes it in which role, when, and what the
+    rules need (calendar, deadline policy, units, the reopening policy: None for the default)."""
+
+    spec: ActionSpec
+    report: Report
+    actor: Actor
+    role: str | None  # None for an action that checks itself
+    now: datetime
+    calendar: WorkingCalendar
+    policy: DeadlinePolicy
+    registry: UnitRegistry
+    reopen_policy: ReopenPolicy | None = None
+
+    @property
+    def was_overdue(self) -> str | None:
+        since = self.report.overdue_since
+        return None if since is None else since.isoformat()
+
+    def record(
+        self,
+        public_text: str | None,
+        internal_text: str | None = None,
+        *,
+        data: Mapping[str, Any] | None = None,
+        **changes: Any,
+    ) -> Report:
+        """The report with `changes`, the status the spec leads to (closing: `closed_at` now, the overdue mark
+        cleared and recorded as `was_overdue_since`) and this step's history entry appended."""
+        spec, report = self.spec, self.report
+        assert self.role is not None, f"{spec.name} checks itself and writes its own entry"
+        closing = spec.target in CLOSED_STATUSES
+        values = {
+            "action": spec.name,
+            "from_status": report.status.value,
+            "to_status": None if spec.target is None else spec.target.value,
+            **(data or {}),
+            **({"was_overdue_since": self.was_overdue} if closing else {}),
+        }
+        entry = HistoryEntry(
+            at=self.now,
+            type=spec.entry_type,
+            actor_sub=self.actor.sub,
+            actor_role=self.role,
+            actor_unit=self.actor.unit_code,
+            public=spec.public,
+            public_text=public_text,
+            internal_text=internal_text,
+            data={k: v for k, v in values.items() if v is not None},
+        )
+        if spec.target is not None:
+            changes = {"status": spec.target, **changes}
+        if closing:
+            changes = {"closed_at": self.now, "overdue_since": None, **changes}
+        return report.with_entry(entry, **changes)
 
 
 def acting_role(rule: Rule, report: Report, actor: Actor) -> str | None:
     """The role in which `actor` may take an action under `rule`, or None (decided in domain/access.py)."""
     return access.acting_role(rule.roles, rule.own_unit, report, actor)
+
+
+def _acting_role(spec: ActionSpec, report: Report, actor: Actor) -> str | None:
+    """`acting_role` for people; a system actor acts as the system only, where the table lets it."""
+    if actor.has(SYSTEM):
+        return SYSTEM if SYSTEM in spec.roles else None
+    return acting_role(spec, report, actor)
+
+
+def refusal(
+    spec: ActionSpec, report: Report, actor: Actor, registry: UnitRegistry
+) -> ActionForbidden | ActionConflict | None:
+    """Why `actor` may not take the action on `report` as it is now, values aside: 403 for the role or the unit,
+    then 409 for the status, then 409 for the report's own state; None when they may."""
+    if _acting_role(spec, report, actor) is None:
+        return ActionForbidden(spec.forbidden)
+    if report.status not in spec.statuses:
+        return ActionConflict(
+            f"Không thể thực hiện thao tác '{spec.name}' khi phản ánh đang ở trạng thái "
+            f"“{STATUS_LABELS[report.status]}”.",
+            code="report_closed" if report.status in CLOSED_STATUSES else "transition_not_allowed",
+        )
+    return spec.blocked(report, registry)
 
 
 # ------------------------------------------------------------------------------------------------ texts
@@ -351,6 +436,372 @@ def _unit_name(registry: UnitRegistry, code: str | None) -> str:
     return unit.name if unit else (code or "")
 
 
+# ------------------------------------------------------------------------------------------------ own rules
+
+
+def _accept(step: Step, action: Accept) -> Report:
+    unit = _unit_name(step.registry, step.report.unit_code)
+    return step.record(f"{unit} đã tiếp nhận phản ánh và đang xử lý.")
+
+
+def _reject(step: Step, action: Reject) -> Report:
+    reason, duplicate_of = action.reason, action.duplicate_of
+    reasons = _SYSTEM_REJECT_REASONS if step.role == SYSTEM else REJECT_REASONS
+    if reason not in reasons:
+        raise _field(ActionInvalid, "invalid_input", "reason", "Lý do từ chối không hợp lệ.")
+    if reason == "duplicate":
+        _check_duplicate_of(step.report, duplicate_of)
+    suffix = f" (phản ánh {duplicate_of})" if reason == "duplicate" else ""
+    public_text = f"Từ chối xử lý. Lý do: {reasons[reason]}{suffix}. {action.text}".strip()
+    rejection = {"reason": reason, "text": action.text}
+    if reason == "duplicate":
+        rejection["duplicate_of"] = duplicate_of or ""
+    return step.record(
+        public_text,
+        data={"reason": reason, "duplicate_of": duplicate_of},
+        rejection=rejection,
+        answer=public_text,
+    )
+
+
+def _check_duplicate_of(report: Report, duplicate_of: str | None) -> None:
+    if not duplicate_of:
+        raise _field(
+            ActionInvalid,
+            "invalid_input",
+            "duplicate_of",
+            "Thiếu trường bắt buộc 'duplicate_of' (mã phản ánh bị trùng).",
+        )
+    if duplicate_of == report.id:
+        raise _field(
+            ActionUnprocessable,
+            "duplicate_of_self",
+            "duplicate_of",
+            "Một phản ánh không thể trùng với chính nó.",
+        )
+
+
+def _request_info(step: Step, action: RequestInfo) -> Report:
+    items = action.items
+    if not items or any(not i.strip() for i in items):
+        raise _field(ActionInvalid, "invalid_input", "items", "Cần ít nhất một thông tin cần bổ sung.")
+    text = request_info_text(step.report.reporter.name, items)
+    return step.record(
+        text,
+        data={"reason": "needs_more_info", "items": list(items)},
+        rejection={"reason": "needs_more_info", "items": list(items)},
+        answer=text,
+    )
+
+
+def _no_deadline(report: Report, registry: UnitRegistry) -> ActionConflict | None:
+    if report.due_at is None:
+        return ActionConflict("Phản ánh chưa có thời hạn giải quyết để gia hạn.", code="no_deadline")
+    return None
+
+
+def _extend(step: Step, action: Extend) -> Report:
+    current = step.report.due_at
+    assert current is not None, "refused before (_no_deadline)"
+    new_due = _new_deadline(current, action.due_at, step.now)
+    return step.record(
+        f"Gia hạn thời gian giải quyết đến {_when(new_due)}. {action.note}".strip(),
+        data={
+            "previous_due_at": current.isoformat(),
+            "due_at": new_due.isoformat(),
+            "was_overdue_since": step.was_overdue,
+        },
+        due_at=new_due,
+        overdue_since=None,
+    )
+
+
+def _new_deadline(current: datetime, asked: datetime, now: datetime) -> datetime:
+    """An extension's date: after the current deadline (deadlines.validate_extension) and in the future."""
+    try:
+        new_due = validate_extension(current, asked)
+    except DeadlineConflict as e:
+        raise _field(
+            ActionUnprocessable,
+            "deadline_not_after_current",
+            "due_at",
+            f"Thời hạn mới phải sau thời hạn hiện tại ({_when(current)}).",
+        ) from e
+    if new_due <= now:
+        raise _field(
+            ActionUnprocessable,
+            "deadline_in_past",
+            "due_at",
+            "Thời hạn mới phải là một thời điểm trong tương lai.",
+        )
+    return new_due
+
+
+def _resolve(step: Step, action: Resolve) -> Report:
+    if not action.answer.strip():
+        raise _field(ActionInvalid, "invalid_input", "answer", "Thiếu nội dung trả lời 'answer'.")
+    _check_answer_media(step.report, action.media)
+    return step.record(action.answer, data={"media": list(action.media) or None}, answer=action.answer)
+
+
+def _check_answer_media(report: Report, keys: tuple[str, ...]) -> None:
+    """Photos of the result: the report's own answer slots, uploaded."""
+    slots = {m.key: m for m in report.media if m.purpose == "answer"}
+    for i, key in enumerate(keys):
+        slot = slots.get(key)
+        if slot is None:
+            raise _field(
+                ActionUnprocessable,
+                "media_not_found",
+                f"media.{i}",
+                "Tệp đính kèm không thuộc phần trả lời của phản ánh này.",
+            )
+        if not slot.uploaded:
+            raise _field(
+                ActionUnprocessable,
+                "media_not_uploaded",
+                f"media.{i}",
+                "Tệp đính kèm chưa được tải lên xong.",
+            )
+
+
+def _at_ioc(report: Report, registry: UnitRegistry) -> ActionConflict | None:
+    if report.unit_code == registry.fallback.code:
+        return ActionConflict("Phản ánh đang ở IOC.", code="already_at_ioc")
+    return None
+
+
+def _return(step: Step, action: Return) -> Report:
+    ioc = step.registry.fallback
+    unit = _unit_name(step.registry, step.report.unit_code)
+    return step.record(
+        f"{unit} chuyển trả phản ánh về {ioc.name} để phân công lại đơn vị xử lý.",
+        action.reason,
+        data={"from_unit": step.report.unit_code, "to_unit": ioc.code},
+        **_assignment(step, ioc.code, Routing(method="manual", uncertain=False, reason="returned")),
+    )
+
+
+def _reassign(step: Step, action: Reassign) -> Report:
+    target = _reassignment_target(step, action.unit)
+    return step.record(
+        f"Phản ánh được chuyển đến {target.name} để xử lý.",
+        action.note,
+        data={"from_unit": step.report.unit_code, "to_unit": action.unit},
+        **_assignment(step, action.unit, Routing(method="manual", uncertain=False, reason=action.note)),
+    )
+
+
+def _reassignment_target(step: Step, code: str) -> Unit:
+    """Another unit, valid today (units change over time: domain.md "Where reports go")."""
+    target = step.registry.get(code)
+    if target is None:
+        raise _field(ActionUnprocessable, "unknown_unit", "unit", f"Không có đơn vị mã '{code}'.")
+    if target not in step.registry.valid_on(step.now.astimezone(VN_TZ).date()):
+        raise _field(
+            ActionUnprocessable,
+            "unit_not_valid",
+            "unit",
+            f"Đơn vị '{target.name}' không còn hoạt động.",
+        )
+    if code == step.report.unit_code:
+        raise _field(
+            ActionUnprocessable,
+            "same_unit",
+            "unit",
+            "Phản ánh đã thuộc đơn vị này; chọn một đơn vị khác.",
+        )
+    return target
+
+
+def _assignment(step: Step, unit: str, routing: Routing) -> dict[str, Any]:
+    """The report given to `unit` from now: both deadlines restart (domain.md step 3); the table sets `assigned`."""
+    deadlines = compute_deadlines(step.now, step.report.category, step.calendar, step.policy)
+    return {
+        "unit_code": unit,
+        "routing": routing,
+        "assigned_at": step.now,
+        "triage_due_at": deadlines.triage_due_at,
+        "due_at": deadlines.due_at,
+        "overdue_since": None,
+    }
+
+
+def _already_hidden(report: Report, registry: UnitRegistry) -> ActionConflict | None:
+    if report.hidden is not None:
+        return ActionConflict("Phản ánh đã bị ẩn.", code="already_hidden")
+    return None
+
+
+def _hide(step: Step, action: Hide) -> Report:
+    if not action.reason.strip():
+        raise _field(ActionInvalid, "invalid_input", "reason", "Thiếu lý do ẩn phản ánh 'reason'.")
+    return step.record(None, action.reason, hidden=Hidden(reason=action.reason, at=step.now))
+
+
+def _not_hidden(report: Report, registry: UnitRegistry) -> ActionConflict | None:
+    if report.hidden is None:
+        return ActionConflict("Phản ánh không bị ẩn.", code="not_hidden")
+    return None
+
+
+def _unhide(step: Step, action: Unhide) -> Report:
+    hidden = step.report.hidden
+    assert hidden is not None, "refused before (_not_hidden)"
+    return step.record(None, action.note, data={"hidden_reason": hidden.reason}, hidden=None)
+
+
+def _comment(step: Step, action: Comment) -> Report:
+    if not action.text.strip():
+        raise _field(ActionInvalid, "invalid_input", "text", "Thiếu nội dung ghi chú 'text'.")
+    return step.record(None, action.text)
+
+
+def _reopen(step: Step, action: Reopen) -> Report:
+    """The reporter's own step, with its own rules and refusals (period, count; domain/citizens.py)."""
+    policy = step.reopen_policy or ReopenPolicy.default()
+    return reopen(step.report, step.actor.sub, action.reason, action.media, step.now, step.calendar, policy)
+
+
+# ------------------------------------------------------------------------------------------------ the table
+
+_OPEN: Final = frozenset({Status.ASSIGNED, Status.IN_PROGRESS})
+_ANY: Final = frozenset(Status)
+_OFFICER: Final = frozenset({"officer"})
+_IOC: Final = frozenset({"ioc"})
+# What the old system can have recorded of a report (services/imports.py): accepted, answered, rejected.
+_OFFICER_OR_SYSTEM: Final = frozenset({"officer", SYSTEM})
+
+
+def _table(*specs: ActionSpec) -> Mapping[str, ActionSpec]:
+    table = {spec.name: spec for spec in specs}
+    assert len(table) == len(specs), "one spec per action"
+    return MappingProxyType(table)
+
+
+# In the order the console shows the buttons: the usual next step first.
+ACTIONS: Final[Mapping[str, ActionSpec]] = _table(
+    ActionSpec(
+        command=Accept,
+        roles=_OFFICER_OR_SYSTEM,
+        statuses=frozenset({Status.ASSIGNED}),
+        target=Status.IN_PROGRESS,
+        entry_type="accepted",
+        forbidden="Chỉ cán bộ của đơn vị được giao mới tiếp nhận được phản ánh này.",
+        own_rule=_accept,
+        button="Tiếp nhận",
+    ),
+    ActionSpec(
+        command=Reject,
+        roles=_OFFICER_OR_SYSTEM,
+        statuses=_OPEN,
+        target=Status.REJECTED,
+        entry_type="rejected",
+        forbidden="Chỉ cán bộ của đơn vị được giao mới từ chối được phản ánh này.",
+        own_rule=_reject,
+        button="Từ chối",
+    ),
+    ActionSpec(
+        command=RequestInfo,
+        roles=_OFFICER,
+        statuses=_OPEN,
+        target=Status.REJECTED,
+        entry_type="info_requested",
+        forbidden="Chỉ cán bộ của đơn vị được giao mới yêu cầu bổ sung thông tin được.",
+        own_rule=_request_info,
+        button="Yêu cầu bổ sung thông tin",
+    ),
+    ActionSpec(
+        command=Extend,
+        roles=_OFFICER,
+        statuses=frozenset({Status.IN_PROGRESS}),
+        target=None,
+        entry_type="extended",
+        forbidden="Chỉ cán bộ của đơn vị được giao mới gia hạn được phản ánh này.",
+        own_rule=_extend,
+        blocked=_no_deadline,
+        button="Gia hạn",
+    ),
+    ActionSpec(
+        command=Resolve,
+        roles=_OFFICER_OR_SYSTEM,
+        statuses=_OPEN,
+        target=Status.RESOLVED,
+        entry_type="resolved",
+        forbidden="Chỉ cán bộ của đơn vị được giao mới trả lời được phản ánh này.",
+        own_rule=_resolve,
+        button="Trả lời",
+    ),
+    ActionSpec(
+        command=Return,
+        roles=_OFFICER,
+        statuses=_OPEN,
+        target=Status.ASSIGNED,
+        entry_type="returned",
+        forbidden="Chỉ cán bộ của đơn vị được giao mới chuyển trả được phản ánh này.",
+        own_rule=_return,
+        blocked=_at_ioc,
+        button="Trả lại IOC",
+    ),
+    ActionSpec(
+        command=Reassign,
+        roles=_IOC,
+        statuses=frozenset({Status.RECEIVED, Status.ASSIGNED, Status.IN_PROGRESS}),
+        target=Status.ASSIGNED,
+        entry_type="reassigned",
+        forbidden="Chỉ Tổ điều hành IOC mới chuyển phản ánh cho đơn vị khác được.",
+        own_rule=_reassign,
+        button="Chuyển đơn vị xử lý",
+    ),
+    ActionSpec(
+        command=Hide,
+        roles=_IOC,
+        statuses=_ANY,
+        target=None,
+        entry_type="hidden",
+        forbidden="Chỉ Tổ điều hành IOC mới ẩn được phản ánh.",
+        own_rule=_hide,
+        public=False,
+        blocked=_already_hidden,
+        button="Ẩn",
+    ),
+    ActionSpec(
+        command=Unhide,
+        roles=_IOC,
+        statuses=_ANY,
+        target=None,
+        entry_type="unhidden",
+        forbidden="Chỉ Tổ điều hành IOC mới bỏ ẩn được phản ánh.",
+        own_rule=_unhide,
+        public=False,
+        blocked=_not_hidden,
+        button="Bỏ ẩn",
+    ),
+    ActionSpec(
+        command=Comment,
+        roles=frozenset({"officer", "ioc"}),
+        statuses=_ANY,
+        target=None,
+        entry_type="comment",
+        forbidden="Chỉ cán bộ của đơn vị được giao và Tổ điều hành IOC mới ghi chú được.",
+        own_rule=_comment,
+        public=False,
+        button="Ghi chú nội bộ",
+    ),
+    ActionSpec(
+        command=Reopen,
+        roles=frozenset({"citizen"}),
+        statuses=frozenset({Status.RESOLVED}),
+        own_unit=False,
+        target=Status.IN_PROGRESS,
+        entry_type="reopened",
+        forbidden="Chỉ người gửi phản ánh mới mở lại được phản ánh.",
+        own_rule=_reopen,
+        checks_itself=True,  # the citizen's app, not the console: no button
+    ),
+)
+
+
 # ------------------------------------------------------------------------------------------------ applying
 
 
@@ -367,314 +818,29 @@ def apply_action(
     """Take one handling step (api.md "Actions") and return the new report with its history entry appended.
 
     Raises ActionForbidden (403) when the actor's role or unit may not take the action, ActionConflict (409)
-    when the report's status does not allow it, ActionUnprocessable (422) or ActionInvalid (400) when a value
-    breaks the action's rule. The report's `version` is left as read: the store's conditional write decides
-    whether this change wins.
+    when the report's status or state does not allow it, ActionUnprocessable (422) or ActionInvalid (400)
+    when a value breaks the action's rule. The report's `version` is left as read: the store's conditional
+    write decides whether this change wins.
     """
-    if isinstance(action, Reopen):
-        # The reporter's own step, with its own rules (period, count; domain/citizens.py).
-        return reopen(
-            report,
-            actor.sub,
-            action.reason,
-            action.media,
-            now,
-            calendar,
-            reopen_policy or ReopenPolicy.default(),
-        )
-    new = _step(report, action, actor, now, calendar, policy, registry)
+    spec = ACTIONS[action.type]
+    role = _admitted_role(spec, report, actor, registry)
+    step = Step(spec, report, actor, role, now, calendar, policy, registry, reopen_policy)
+    new = spec.own_rule(step, action)
     # A report stays marked overdue only while it still is: accepting it after a missed triage deadline, with
     # the resolution deadline still ahead, ends that, as an extension does (statistics count the mark).
     overdue_since = new.overdue_since if new.overdue_since is not None and new.is_overdue(now) else None
     return replace(new, overdue_since=overdue_since)
 
 
-def _step(
-    report: Report,
-    action: Action,
-    actor: Actor,
-    now: datetime,
-    calendar: WorkingCalendar,
-    policy: DeadlinePolicy,
-    registry: UnitRegistry,
-) -> Report:
-    kind = ActionType(action.type)
-    rule = TRANSITIONS[kind]
-    role = acting_role(rule, report, actor)
-    if role is None:
-        raise ActionForbidden(_FORBIDDEN[kind])
-    if report.status not in rule.statuses:
-        raise ActionConflict(
-            f"Không thể thực hiện thao tác '{kind.value}' khi phản ánh đang ở trạng thái "
-            f"“{STATUS_LABELS[report.status]}”.",
-            code="report_closed" if report.status in CLOSED_STATUSES else "transition_not_allowed",
-        )
-
-    def entry(
-        public_text: str | None, internal_text: str | None = None, public: bool = True, **data: Any
-    ) -> HistoryEntry:
-        data = {"action": kind.value, "from_status": report.status.value, **data}
-        return HistoryEntry(
-            at=now,
-            type=ENTRY_TYPE[kind],
-            actor_sub=actor.sub,
-            actor_role=role,
-            actor_unit=actor.unit_code,
-            public=public,
-            public_text=public_text,
-            internal_text=internal_text,
-            data={k: v for k, v in data.items() if v is not None},
-        )
-
-    def closing(**changes: Any) -> dict[str, Any]:
-        return {
-            "closed_at": now,
-            "overdue_since": None,
-            **changes,
-        }
-
-    was_overdue = None if report.overdue_since is None else report.overdue_since.isoformat()
-
-    match action:
-        case Accept():
-            unit = _unit_name(registry, report.unit_code)
-            return report.with_entry(
-                entry(f"{unit} đã tiếp nhận phản ánh và đang xử lý.", to_status=Status.IN_PROGRESS.value),
-                status=Status.IN_PROGRESS,
-            )
-
-        case Reject(reason=reason, text=text, duplicate_of=duplicate_of):
-            if reason not in REJECT_REASONS:
-                raise _field(ActionInvalid, "invalid_input", "reason", "Lý do từ chối không hợp lệ.")
-            if reason == "duplicate":
-                if not duplicate_of:
-                    raise _field(
-                        ActionInvalid,
-                        "invalid_input",
-                        "duplicate_of",
-                        "Thiếu trường bắt buộc 'duplicate_of' (mã phản ánh bị trùng).",
-                    )
-                if duplicate_of == report.id:
-                    raise _field(
-                        ActionUnprocessable,
-                        "duplicate_of_self",
-                        "duplicate_of",
-                        "Một phản ánh không thể trùng với chính nó.",
-                    )
-            label = REJECT_REASONS[reason]
-            suffix = f" (phản ánh {duplicate_of})" if reason == "duplicate" else ""
-            public_text = f"Từ chối xử lý. Lý do: {label}{suffix}. {text}".strip()
-            rejection = {"reason": reason, "text": text}
-            if reason == "duplicate":
-                rejection["duplicate_of"] = duplicate_of or ""
-            return report.with_entry(
-                entry(
-                    public_text,
-                    to_status=Status.REJECTED.value,
-                    reason=reason,
-                    duplicate_of=duplicate_of,
-                    was_overdue_since=was_overdue,
-                ),
-                **closing(status=Status.REJECTED, rejection=rejection, answer=public_text),
-            )
-
-        case RequestInfo(items=items):
-            if not items or any(not i.strip() for i in items):
-                raise _field(
-                    ActionInvalid, "invalid_input", "items", "Cần ít nhất một thông tin cần bổ sung."
-                )
-            text = request_info_text(report.reporter.name, items)
-            return report.with_entry(
-                entry(
-                    text,
-                    to_status=Status.REJECTED.value,
-                    reason="needs_more_info",
-                    items=list(items),
-                    was_overdue_since=was_overdue,
-                ),
-                **closing(
-                    status=Status.REJECTED,
-                    rejection={"reason": "needs_more_info", "items": list(items)},
-                    answer=text,
-                ),
-            )
-
-        case Extend(due_at=due_at, note=note):
-            current = report.due_at
-            if current is None:
-                raise ActionConflict("Phản ánh chưa có thời hạn giải quyết để gia hạn.", code="no_deadline")
-            try:
-                new_due = validate_extension(current, due_at)
-            except DeadlineConflict as e:
-                raise _field(
-                    ActionUnprocessable,
-                    "deadline_not_after_current",
-                    "due_at",
-                    f"Thời hạn mới phải sau thời hạn hiện tại ({_when(current)}).",
-                ) from e
-            if new_due <= now:
-                raise _field(
-                    ActionUnprocessable,
-                    "deadline_in_past",
-                    "due_at",
-                    "Thời hạn mới phải là một thời điểm trong tương lai.",
-                )
-            public_text = f"Gia hạn thời gian giải quyết đến {_when(new_due)}. {note}".strip()
-            return report.with_entry(
-                entry(
-                    public_text,
-                    previous_due_at=current.isoformat(),
-                    due_at=new_due.isoformat(),
-                    was_overdue_since=was_overdue,
-                ),
-                due_at=new_due,
-                overdue_since=None,
-            )
-
-        case Resolve(answer=answer, media=keys):
-            if not answer.strip():
-                raise _field(ActionInvalid, "invalid_input", "answer", "Thiếu nội dung trả lời 'answer'.")
-            slots = {m.key: m for m in report.media if m.purpose == "answer"}
-            for i, key in enumerate(keys):
-                slot = slots.get(key)
-                if slot is None:
-                    raise _field(
-                        ActionUnprocessable,
-                        "media_not_found",
-                        f"media.{i}",
-                        "Tệp đính kèm không thuộc phần trả lời của phản ánh này.",
-                    )
-                if not slot.uploaded:
-                    raise _field(
-                        ActionUnprocessable,
-                        "media_not_uploaded",
-                        f"media.{i}",
-                        "Tệp đính kèm chưa được tải lên xong.",
-                    )
-            return report.with_entry(
-                entry(
-                    answer,
-                    to_status=Status.RESOLVED.value,
-                    media=list(keys) or None,
-                    was_overdue_since=was_overdue,
-                ),
-                **closing(status=Status.RESOLVED, answer=answer),
-            )
-
-        case Return(reason=reason):
-            ioc = registry.fallback
-            if report.unit_code == ioc.code:
-                raise ActionConflict("Phản ánh đang ở IOC.", code="already_at_ioc")
-            unit = _unit_name(registry, report.unit_code)
-            return _assign(
-                report,
-                ioc.code,
-                now,
-                calendar,
-                policy,
-                entry(
-                    f"{unit} chuyển trả phản ánh về {ioc.name} để phân công lại đơn vị xử lý.",
-                    reason,
-                    to_status=Status.ASSIGNED.value,
-                    from_unit=report.unit_code,
-                    to_unit=ioc.code,
-                ),
-                Routing(method="manual", uncertain=False, reason="returned"),
-            )
-
-        case Reassign(unit=code, note=note):
-            day = now.astimezone(VN_TZ).date()
-            target = registry.get(code)
-            if target is None:
-                raise _field(ActionUnprocessable, "unknown_unit", "unit", f"Không có đơn vị mã '{code}'.")
-            if target not in registry.valid_on(day):
-                raise _field(
-                    ActionUnprocessable,
-                    "unit_not_valid",
-                    "unit",
-                    f"Đơn vị '{target.name}' không còn hoạt động.",
-                )
-            if code == report.unit_code:
-                raise _field(
-                    ActionUnprocessable,
-                    "same_unit",
-                    "unit",
-                    "Phản ánh đã thuộc đơn vị này; chọn một đơn vị khác.",
-                )
-            return _assign(
-                report,
-                code,
-                now,
-                calendar,
-                policy,
-                entry(
-                    f"Phản ánh được chuyển đến {target.name} để xử lý.",
-                    note,
-                    to_status=Status.ASSIGNED.value,
-                    from_unit=report.unit_code,
-                    to_unit=code,
-                ),
-                Routing(method="manual", uncertain=False, reason=note),
-            )
-
-        case Hide(reason=reason):
-            if not reason.strip():
-                raise _field(ActionInvalid, "invalid_input", "reason", "Thiếu lý do ẩn phản ánh 'reason'.")
-            if report.hidden is not None:
-                raise ActionConflict("Phản ánh đã bị ẩn.", code="already_hidden")
-            return report.with_entry(entry(None, reason, public=False), hidden=Hidden(reason=reason, at=now))
-
-        case Unhide(note=note):
-            if report.hidden is None:
-                raise ActionConflict("Phản ánh không bị ẩn.", code="not_hidden")
-            return report.with_entry(
-                entry(None, note, public=False, hidden_reason=report.hidden.reason), hidden=None
-            )
-
-        case Comment(text=text):
-            if not text.strip():
-                raise _field(ActionInvalid, "invalid_input", "text", "Thiếu nội dung ghi chú 'text'.")
-            return report.with_entry(entry(None, text, public=False))
-
-    raise AssertionError(f"unhandled action {action!r}")  # pragma: no cover - the match is exhaustive
-
-
-def _assign(
-    report: Report,
-    unit: str,
-    now: datetime,
-    calendar: WorkingCalendar,
-    policy: DeadlinePolicy,
-    history: HistoryEntry,
-    routing: Routing,
-) -> Report:
-    """Give the report to `unit` from now: status `assigned`, both deadlines restart (domain.md step 3)."""
-    deadlines = compute_deadlines(now, report.category, calendar, policy)
-    return report.with_entry(
-        history,
-        status=Status.ASSIGNED,
-        unit_code=unit,
-        routing=routing,
-        assigned_at=now,
-        triage_due_at=deadlines.triage_due_at,
-        due_at=deadlines.due_at,
-        overdue_since=None,
-    )
-
-
-_FORBIDDEN: Final[Mapping[str, str]] = {
-    ActionType.ACCEPT: "Chỉ cán bộ của đơn vị được giao mới tiếp nhận được phản ánh này.",
-    ActionType.REJECT: "Chỉ cán bộ của đơn vị được giao mới từ chối được phản ánh này.",
-    ActionType.REQUEST_INFO: "Chỉ cán bộ của đơn vị được giao mới yêu cầu bổ sung thông tin được.",
-    ActionType.EXTEND: "Chỉ cán bộ của đơn vị được giao mới gia hạn được phản ánh này.",
-    ActionType.RESOLVE: "Chỉ cán bộ của đơn vị được giao mới trả lời được phản ánh này.",
-    ActionType.RETURN: "Chỉ cán bộ của đơn vị được giao mới chuyển trả được phản ánh này.",
-    ActionType.REASSIGN: "Chỉ Tổ điều hành IOC mới chuyển phản ánh cho đơn vị khác được.",
-    ActionType.HIDE: "Chỉ Tổ điều hành IOC mới ẩn được phản ánh.",
-    ActionType.UNHIDE: "Chỉ Tổ điều hành IOC mới bỏ ẩn được phản ánh.",
-    ActionType.COMMENT: "Chỉ cán bộ của đơn vị được giao và Tổ điều hành IOC mới ghi chú được.",
-    ActionType.REOPEN: "Chỉ người gửi phản ánh mới mở lại được phản ánh.",
-}
+def _admitted_role(spec: ActionSpec, report: Report, actor: Actor, registry: UnitRegistry) -> str | None:
+    """The role the actor takes the action in, or the table's refusal raised; None for an action that checks
+    who takes it itself."""
+    if spec.checks_itself:
+        return None
+    error = refusal(spec, report, actor, registry)
+    if error is not None:
+        raise error
+    return _acting_role(spec, report, actor)
 
 
 # ---------------------------------------------------------------------------------------- step 5 and deleting
@@ -683,7 +849,9 @@ _FORBIDDEN: Final[Mapping[str, str]] = {
 def give_feedback(report: Report, actor: Actor, rating: int, comment: str | None, now: datetime) -> Report:
     """The reporter rates the answer (domain.md step 5): once, on a closed report, 1 to 5.
 
-    The rating is public (api.md `rating`); the comment is for the unit and the IOC.
+    The rating is public (api.md `rating`); the comment is for the unit and the IOC. The import records the
+    rating a citizen gave on the old system as the system actor that stands for that reporter (its sub is the
+    imported report's reporter sub), so the entry says `system`.
     """
     if actor.sub != report.reporter.sub:
         raise ActionForbidden("Chỉ người gửi phản ánh mới đánh giá được.")
@@ -697,7 +865,7 @@ def give_feedback(report: Report, actor: Actor, rating: int, comment: str | None
         at=now,
         type="feedback",
         actor_sub=actor.sub,
-        actor_role="citizen",
+        actor_role=SYSTEM if actor.has(SYSTEM) else "citizen",
         public_text=f"Người phản ánh đánh giá mức độ hài lòng: {rating}/5.",
         internal_text=comment or None,
         data={"rating": rating},

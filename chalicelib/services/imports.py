@@ -8,9 +8,11 @@ importing a file twice stores nothing twice. From there it takes the SAME stream
 1. the routing consumer (chalicelib/services/routing.py) routes it with the units valid on its day of receipt
    and, seeing the `imported` entry, takes its receipt as the assignment instant, so its deadlines are the
    ones it had then;
-2. `complete_imported` (a stream consumer, below) then applies the old system's outcome as a system action
-   with the original times: accepted (in progress), resolved (answer, closing time) or rejected, and the
-   citizen's rating if any;
+2. `complete_imported` (a stream consumer, below) then takes the old system's outcome through the workflow
+   (domain/workflow.py), as the system actor `importer` and at the original times: accepted (in progress),
+   resolved (answer, closing time) or rejected, and the citizen's rating if any. The history entries are the
+   workflow's own, as for a live report; only their actor (`system`, sub `import:<source>`) says they came
+   from the old system;
 3. the statistics counters count every step, and the deadline watch marks the ones still open and overdue.
 
 Format and command: docs/statistics.md ("Importing historical reports"), tools/import_reports.py.
@@ -26,7 +28,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.report import (
-    Feedback,
     HistoryEntry,
     Location,
     Report,
@@ -37,6 +38,7 @@ from chalicelib.domain.report import (
 from chalicelib.domain.units import CategoryCatalog
 
 if TYPE_CHECKING:
+    from chalicelib.domain import workflow
     from chalicelib.services.stream import ReportChange
     from chalicelib.store.reports import ReportRepository
 
@@ -141,43 +143,101 @@ def _text(obj: dict[str, Any], key: str, errs: list[dict[str, str]], lo: int, hi
 
 
 def parse_line(text: str, line: int, now: datetime) -> ImportRecord | LineError | None:
-    """Validate one line; None for a blank line. Every problem of the line is reported, not just the first."""
-    from chalicelib.domain.geo import ProvinceOutline
-
+    """Validate one line; None for a blank line. Every problem of the line is reported, not just the first,
+    field by field in the order of the format (docs/statistics.md)."""
     if not text.strip():
         return None
+    obj = _json_object(text, line)
+    if isinstance(obj, LineError):
+        return obj
+    errs: list[dict[str, str]] = []
+    received_at = _required(obj, "received_at", errs, _instant(obj, "received_at", errs, now))
+    lat, lng = _location(obj, errs)
+    category = _category(obj, errs)
+    description = _required(obj, "description", errs, _text(obj, "description", errs, 10, 4000))
+    status = _status(obj, errs)
+    assigned_at, closed_at = _handling_times(obj, status, received_at, errs, now)
+    answer = _text(obj, "answer", errs, 1, 4000)
+    rating = _rating(obj, status, errs)
+    external_id = _text(obj, "external_id", errs, 1, 100)
+    address = _text(obj, "address", errs, 1, 500)
+    names = _reporter(obj, errs)
+    if errs or received_at is None or lat is None or lng is None or description is None:
+        return LineError(line, errs or [{"field": "line", "message": "không hợp lệ"}])
+    return ImportRecord(
+        line=line,
+        received_at=received_at,
+        assigned_at=assigned_at,
+        lat=lat,
+        lng=lng,
+        category=str(category),
+        description=description,
+        status=status,
+        closed_at=closed_at,
+        answer=answer,
+        rating=rating,
+        external_id=external_id,
+        address=address,
+        reporter_name=names["name"],
+        reporter_phone=names["phone"],
+        reporter_email=names["email"],
+        fingerprint=_fingerprint(obj, external_id),
+    )
+
+
+def _json_object(text: str, line: int) -> dict[str, Any] | LineError:
     try:
         obj = json.loads(text)
     except ValueError:
         return LineError(line, [{"field": "line", "message": "không phải JSON hợp lệ"}])
     if not isinstance(obj, dict):
         return LineError(line, [{"field": "line", "message": "phải là một đối tượng JSON"}])
-    errs: list[dict[str, str]] = []
-    received_at = _instant(obj, "received_at", errs, now)
-    if obj.get("received_at") is None:
-        errs.append({"field": "received_at", "message": "thiếu trường bắt buộc"})
+    return obj
+
+
+def _required[T](obj: dict[str, Any], key: str, errs: list[dict[str, str]], value: T | None) -> T | None:
+    """`value`, after noting a missing `key` (its other problems are already noted)."""
+    if obj.get(key) is None:
+        errs.append({"field": key, "message": "thiếu trường bắt buộc"})
+    return value
+
+
+def _location(obj: dict[str, Any], errs: list[dict[str, str]]) -> tuple[float | None, float | None]:
+    """{lat, lng}: numbers, inside the province (with BORDER_TOLERANCE_M for points drawn on its border)."""
+    from chalicelib.domain.geo import ProvinceOutline
+
     loc = obj.get("location")
-    lat = lng = None
     if not isinstance(loc, dict):
         errs.append({"field": "location", "message": "thiếu hoặc không phải đối tượng {lat, lng}"})
-    else:
-        lat, lng = loc.get("lat"), loc.get("lng")
-        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lat, lng))
-        if not numbers:
-            errs.append({"field": "location", "message": "lat và lng phải là số"})
-            lat = lng = None
-        elif not ProvinceOutline.default().contains(float(lat), float(lng), tolerance_m=BORDER_TOLERANCE_M):  # type: ignore[arg-type]
-            errs.append({"field": "location", "message": "vị trí nằm ngoài địa bàn tỉnh Điện Biên"})
-            lat = lng = None
+        return None, None
+    lat, lng = loc.get("lat"), loc.get("lng")
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lat, lng)):
+        errs.append({"field": "location", "message": "lat và lng phải là số"})
+        return None, None
+    if not ProvinceOutline.default().contains(float(lat), float(lng), tolerance_m=BORDER_TOLERANCE_M):  # type: ignore[arg-type]
+        errs.append({"field": "location", "message": "vị trí nằm ngoài địa bàn tỉnh Điện Biên"})
+        return None, None
+    return float(lat), float(lng)
+
+
+def _category(obj: dict[str, Any], errs: list[dict[str, str]]) -> Any:
     category = obj.get("category")
     if not isinstance(category, str) or CategoryCatalog.default().get(category) is None:
         errs.append({"field": "category", "message": "lĩnh vực không tồn tại (xem GET /v1/categories)"})
-    description = _text(obj, "description", errs, 10, 4000)
-    if obj.get("description") is None:
-        errs.append({"field": "description", "message": "thiếu trường bắt buộc"})
+    return category
+
+
+def _status(obj: dict[str, Any], errs: list[dict[str, str]]) -> str:
     status = obj.get("status", "assigned")
     if status not in STATUSES:
         errs.append({"field": "status", "message": "phải là một trong " + ", ".join(STATUSES)})
+    return str(status)
+
+
+def _handling_times(
+    obj: dict[str, Any], status: str, received_at: datetime | None, errs: list[dict[str, str]], now: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """When the old system forwarded the report (optional) and closed it (exactly for a closed one), in order."""
     assigned_at = _instant(obj, "assigned_at", errs, now)
     if assigned_at is not None and received_at is not None and assigned_at < received_at:
         errs.append({"field": "assigned_at", "message": "không được trước thời điểm tiếp nhận"})
@@ -190,45 +250,34 @@ def parse_line(text: str, line: int, now: datetime) -> ImportRecord | LineError 
         errs.append(
             {"field": "closed_at", "message": "không được trước thời điểm tiếp nhận hoặc chuyển xử lý"}
         )
-    answer = _text(obj, "answer", errs, 1, 4000)
+    return assigned_at, closed_at
+
+
+def _rating(obj: dict[str, Any], status: str, errs: list[dict[str, str]]) -> int | None:
     rating = obj.get("rating")
-    if rating is not None:
-        if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
-            errs.append({"field": "rating", "message": "phải là số nguyên từ 1 đến 5"})
-            rating = None
-        elif status not in CLOSED:
-            errs.append({"field": "rating", "message": "chỉ phản ánh đã đóng mới có đánh giá"})
-    external_id = _text(obj, "external_id", errs, 1, 100)
-    address = _text(obj, "address", errs, 1, 500)
+    if rating is None:
+        return None
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        errs.append({"field": "rating", "message": "phải là số nguyên từ 1 đến 5"})
+        return None
+    if status not in CLOSED:
+        errs.append({"field": "rating", "message": "chỉ phản ánh đã đóng mới có đánh giá"})
+    return rating
+
+
+def _reporter(obj: dict[str, Any], errs: list[dict[str, str]]) -> dict[str, str | None]:
     reporter = obj.get("reporter") or {}
     if not isinstance(reporter, dict):
         errs.append({"field": "reporter", "message": "phải là đối tượng {name, phone, email}"})
         reporter = {}
-    names = {k: _text(reporter, k, errs, 1, 254) for k in ("name", "phone", "email")}
-    if errs or received_at is None or lat is None or lng is None or description is None:
-        return LineError(line, errs or [{"field": "line", "message": "không hợp lệ"}])
-    fingerprint = (
-        f"ext:{external_id}" if external_id else "line:" + json.dumps(obj, sort_keys=True, ensure_ascii=False)
-    )
-    return ImportRecord(
-        line=line,
-        received_at=received_at,
-        assigned_at=assigned_at,
-        lat=float(lat),
-        lng=float(lng),
-        category=str(category),
-        description=description,
-        status=str(status),
-        closed_at=closed_at,
-        answer=answer,
-        rating=rating,
-        external_id=external_id,
-        address=address,
-        reporter_name=names["name"],
-        reporter_phone=names["phone"],
-        reporter_email=names["email"],
-        fingerprint=fingerprint,
-    )
+    return {k: _text(reporter, k, errs, 1, 254) for k in ("name", "phone", "email")}
+
+
+def _fingerprint(obj: dict[str, Any], external_id: str | None) -> str:
+    """What makes a line the same line on every import: its external id, or else its whole content."""
+    if external_id:
+        return f"ext:{external_id}"
+    return "line:" + json.dumps(obj, sort_keys=True, ensure_ascii=False)
 
 
 def to_report(record: ImportRecord, source: str, now: datetime) -> Report:
@@ -350,83 +399,61 @@ def imported_entry(report: Report) -> HistoryEntry | None:
 
 
 def outcome_applied(report: Report) -> bool:
-    return any(e.data.get("import_outcome") for e in report.history)
+    """Whether the old system's outcome is in the history already: a step the import took as the system or,
+    in reports stored before it went through the workflow, an entry it marked `import_outcome`."""
+    return any(e.data.get("import_outcome") or _taken_by_the_import(e) for e in report.history)
+
+
+def _taken_by_the_import(entry: HistoryEntry) -> bool:
+    from chalicelib.domain.workflow import SYSTEM
+
+    return entry.actor_role == SYSTEM and (entry.actor_sub or "").startswith(IMPORT_SUB_PREFIX)
+
+
+def importer(report: Report) -> workflow.Actor:
+    """The import acting on one of its reports: the system, under the sub it gave the report's reporter
+    ('import:<source>'), for the unit the report was routed to. It stands for the old system, where the unit
+    answered and the citizen rated; the workflow's table says which steps the system may take."""
+    from chalicelib.domain.workflow import system_actor
+
+    return system_actor(report.reporter.sub, report.unit_code)
 
 
 def apply_outcome(report: Report, entry: HistoryEntry) -> Report | None:
-    """The report after the old system's outcome (accepted, resolved or rejected, and the rating), as system
-    actions at their original times; None when there is nothing to apply."""
+    """The report after the old system's outcome (accepted, resolved or rejected, and the rating), taken
+    through the workflow by the importer at the original times; None when there is nothing to apply."""
+    from chalicelib.domain import workflow  # with the calendar: only when an outcome is applied
+
     outcome = entry.data.get("outcome") or {}
     status = outcome.get("status")
-    source = entry.data.get("source")
-    marks = {"import_outcome": True, "source": source}
-    assigned_at = report.assigned_at or report.received_at
+    actor = importer(report)
     if status == Status.IN_PROGRESS.value:
-        return report.with_entry(
-            HistoryEntry(
-                at=assigned_at,
-                type="accepted",
-                actor_sub=None,
-                actor_role="system",
-                actor_unit=report.unit_code,
-                public_text="Đơn vị đã tiếp nhận phản ánh và đang xử lý (theo dữ liệu hệ thống cũ).",
-                data={"to_status": Status.IN_PROGRESS.value, **marks},
-            ),
-            status=Status.IN_PROGRESS,
-        )
+        return _take(report, workflow.Accept(), actor, report.assigned_at or report.received_at)
     if status not in CLOSED:
         return None
     closed_at = parse_instant(outcome["closed_at"])
     answer = outcome.get("answer")
+    closing: workflow.Action
     if status == Status.RESOLVED.value:
-        text = answer or DEFAULT_ANSWER
-        changed = report.with_entry(
-            HistoryEntry(
-                at=closed_at,
-                type="resolved",
-                actor_sub=None,
-                actor_role="system",
-                actor_unit=report.unit_code,
-                public_text=text,
-                data={"to_status": Status.RESOLVED.value, **marks},
-            ),
-            status=Status.RESOLVED,
-            answer=text,
-            closed_at=closed_at,
-            overdue_since=None,
-        )
-    else:
-        text = answer or "Từ chối xử lý (theo dữ liệu hệ thống cũ)."
-        changed = report.with_entry(
-            HistoryEntry(
-                at=closed_at,
-                type="rejected",
-                actor_sub=None,
-                actor_role="system",
-                actor_unit=report.unit_code,
-                public_text=text,
-                data={"to_status": Status.REJECTED.value, "reason": "imported", **marks},
-            ),
-            status=Status.REJECTED,
-            answer=text,
-            rejection={"reason": "imported", "text": text},
-            closed_at=closed_at,
-            overdue_since=None,
-        )
+        closing = workflow.Resolve(answer=answer or DEFAULT_ANSWER)
+    else:  # the old system kept no reason: the system's own one says so
+        closing = workflow.Reject(reason=workflow.IMPORTED_REASON, text=answer or "")
+    closed = _take(report, closing, actor, closed_at)
     rating = outcome.get("rating")
     if isinstance(rating, int):
-        changed = changed.with_entry(
-            HistoryEntry(
-                at=closed_at,
-                type="feedback",
-                actor_sub=None,
-                actor_role="system",
-                public_text=f"Người phản ánh đánh giá mức độ hài lòng: {rating}/5.",
-                data={"rating": rating, **marks},
-            ),
-            feedback=Feedback(rating=rating, comment=None, at=closed_at),
-        )
-    return changed
+        closed = workflow.give_feedback(closed, actor, rating, None, closed_at)
+    return closed
+
+
+def _take(report: Report, action: workflow.Action, actor: workflow.Actor, at: datetime) -> Report:
+    from chalicelib.domain import workflow
+    from chalicelib.domain.calendar import WorkingCalendar
+    from chalicelib.domain.deadlines import DeadlinePolicy
+    from chalicelib.domain.units import UnitRegistry
+
+    return workflow.apply_action(
+        report, action, actor, at, WorkingCalendar.default(), DeadlinePolicy.default(), UnitRegistry.default()
+    )
 
 
 def complete_imported(change: ReportChange, repo: ReportRepository | None = None) -> None:

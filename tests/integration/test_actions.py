@@ -8,13 +8,15 @@ import email.policy
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from chalicelib.domain.report import Status, parse_instant, report_to_doc
+from chalicelib.api.action_schemas import BODIES, ActionBody, ActionName, parse_action, to_domain
+from chalicelib.domain import workflow
+from chalicelib.domain.report import VN_OFFSET, Status, parse_instant, report_to_doc
 from chalicelib.services.stream import ReportChange
 from tests.integration.factories import (
     OTHER_UNIT,
@@ -333,6 +335,81 @@ def test_a_malformed_rating_is_a_400(client, reporter, body):
     report = stored_report(Status.RESOLVED)
     status, answer = call(client, "post", f"/v1/reports/{report.id}/feedback", reporter, body)
     assert status == 400, answer
+
+
+# --------------------------------------------------------------------------------------------- bodies and the table
+
+# api.md "Actions": a body per action as a client writes it, and the domain command it stands for.
+API_BODIES = {
+    "accept": ({"type": "accept"}, workflow.Accept()),
+    "reject": (
+        {
+            "type": "reject",
+            "reason": "duplicate",
+            "text": "Trùng.",
+            "duplicate_of": "01JD0000000000000000000001",
+        },
+        workflow.Reject(reason="duplicate", text="Trùng.", duplicate_of="01JD0000000000000000000001"),
+    ),
+    "request_info": (
+        {"type": "request_info", "items": ["Ảnh chụp rõ vị trí", "Số nhà gần nhất"]},
+        workflow.RequestInfo(items=("Ảnh chụp rõ vị trí", "Số nhà gần nhất")),
+    ),
+    "extend": (
+        {"type": "extend", "due_at": "2026-12-15T17:00:00+07:00", "note": "Chờ vật liệu."},
+        workflow.Extend(due_at=datetime(2026, 12, 15, 17, 0, tzinfo=VN_OFFSET), note="Chờ vật liệu."),
+    ),
+    "resolve": (
+        {"type": "resolve", "answer": "Đã vá ổ gà.", "media": ["reports/R/a.jpg"]},
+        workflow.Resolve(answer="Đã vá ổ gà.", media=("reports/R/a.jpg",)),
+    ),
+    "return": (
+        {"type": "return", "reason": "Không thuộc thẩm quyền."},
+        workflow.Return(reason="Không thuộc thẩm quyền."),
+    ),
+    "reassign": (
+        {"type": "reassign", "unit": OTHER_UNIT, "note": ""},
+        workflow.Reassign(unit=OTHER_UNIT, note=None),
+    ),
+    "hide": ({"type": "hide", "reason": "Thông tin cá nhân."}, workflow.Hide(reason="Thông tin cá nhân.")),
+    "unhide": ({"type": "unhide"}, workflow.Unhide(note=None)),
+    "comment": ({"type": "comment", "text": "Đã gọi tổ trưởng."}, workflow.Comment(text="Đã gọi tổ trưởng.")),
+    "reopen": (
+        {"type": "reopen", "reason": "Ổ gà vẫn còn."},
+        workflow.Reopen(reason="Ổ gà vẫn còn.", media=()),
+    ),
+}
+
+
+def test_the_api_names_and_bodies_are_the_workflows_table():
+    assert get_args(ActionName) == tuple(workflow.ACTIONS) == tuple(API_BODIES)
+    assert tuple(BODIES) == tuple(workflow.ACTIONS)
+    assert get_args(ActionBody) == tuple(BODIES.values())
+    for name, body in BODIES.items():
+        assert get_args(body.model_fields["type"].annotation) == (name,)
+
+
+@pytest.mark.parametrize("name", list(API_BODIES))
+def test_each_body_becomes_the_command_of_its_spec(name):
+    raw, command = API_BODIES[name]
+    body = parse_action(json.dumps(raw).encode())
+    assert type(body) is BODIES[name]
+    assert to_domain(body) == command
+    assert type(to_domain(body)) is workflow.ACTIONS[name].command
+
+
+def test_the_served_document_shows_one_body_per_action_discriminated_by_type(client):
+    document = json.loads(client.http.get("/v1/openapi.json").body)
+    post = document["paths"]["/v1/reports/{report_id}/actions"]["post"]
+    schema = post["requestBody"]["content"]["application/json"]["schema"]
+    if "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    assert schema["discriminator"]["propertyName"] == "type"
+    mapping = schema["discriminator"]["mapping"]
+    assert {name: ref.rsplit("/", 1)[1] for name, ref in mapping.items()} == {
+        name: body.__name__ for name, body in BODIES.items()
+    }
+    assert len(schema["oneOf"]) == len(workflow.ACTIONS)
 
 
 # --------------------------------------------------------------------------------------------- the inbox

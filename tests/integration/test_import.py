@@ -5,13 +5,16 @@ says, counted in the statistics; importing the same file again changes nothing."
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from chalicelib.domain import workflow
 from chalicelib.domain.calendar import WorkingCalendar
 from chalicelib.domain.deadlines import DeadlinePolicy, compute_deadlines
-from chalicelib.domain.report import Status
+from chalicelib.domain.report import HistoryEntry, Report, Status
+from chalicelib.domain.units import UnitRegistry
 from tests.integration.stats_helpers import import_line, vn
 
 APRIL = "/v1/stats?from=2024-04-01&to=2024-04-30"
@@ -135,6 +138,165 @@ def test_import_routes_closes_and_counts_historical_reports(client, tokens, stre
 
     service = StatsService()
     assert differences(service.table(*_april()), service.recompute_table(*_april())) == []
+
+
+# Three outcomes of the old system, as the import's file gives them.
+OUTCOMES = [
+    import_line(
+        "098",
+        vn(2024, 4, 3, 10, 0),
+        external_id="OLD-R",
+        status="resolved",
+        closed_at=vn(2024, 4, 5, 16, 0).isoformat(),
+        answer="Đã thu gom rác, vệ sinh khu vực.",
+        rating=4,
+    ),
+    import_line(
+        "103",
+        vn(2024, 4, 8, 14, 0),
+        external_id="OLD-X",
+        status="rejected",
+        closed_at=vn(2024, 4, 9, 8, 0).isoformat(),
+        answer="Phản ánh không thuộc phạm vi giải quyết.",
+    ),
+    import_line("100", vn(2024, 4, 12, 22, 0), external_id="OLD-P", status="in_progress"),
+]
+
+
+def _routed(report: Report) -> Report:
+    """The report as the routing consumer left it, before the old system's outcome: its first two entries."""
+    assert [e.type for e in report.history[:2]] == ["imported", "assigned"]
+    return replace(
+        report,
+        status=Status.ASSIGNED,
+        history=report.history[:2],
+        closed_at=None,
+        answer=None,
+        rejection=None,
+        feedback=None,
+        version=0,
+    )
+
+
+def _as_the_workflow_takes_it(routed: Report, steps: list) -> Report:
+    """`steps` taken by the import's system actor through the workflow itself, at their own times."""
+    actor = workflow.system_actor(routed.reporter.sub, routed.unit_code)
+    calendar, policy, registry = WorkingCalendar.default(), DeadlinePolicy.default(), UnitRegistry.default()
+    report = routed
+    for step, at in steps:
+        if isinstance(step, int):
+            report = workflow.give_feedback(report, actor, step, None, at)
+        else:
+            report = workflow.apply_action(report, step, actor, at, calendar, policy, registry)
+    return report
+
+
+def test_the_imports_history_is_what_the_workflow_writes(stream) -> None:
+    from chalicelib.services.imports import import_lines
+
+    assert len(import_lines(OUTCOMES, "he-thong-cu-2024").imported) == 3
+    stream.pump()
+    found = {r.history[0].data["external_id"]: r for r in _all_imported()}
+
+    resolved = found["OLD-R"]
+    expected = _as_the_workflow_takes_it(
+        _routed(resolved),
+        [
+            (workflow.Resolve(answer="Đã thu gom rác, vệ sinh khu vực."), vn(2024, 4, 5, 16, 0)),
+            (4, vn(2024, 4, 5, 16, 0)),
+        ],
+    )
+    rejected = found["OLD-X"]
+    expected_rejected = _as_the_workflow_takes_it(
+        _routed(rejected),
+        [
+            (
+                workflow.Reject(
+                    reason=workflow.IMPORTED_REASON, text="Phản ánh không thuộc phạm vi giải quyết."
+                ),
+                vn(2024, 4, 9, 8, 0),
+            )
+        ],
+    )
+    accepted = found["OLD-P"]
+    expected_accepted = _as_the_workflow_takes_it(
+        _routed(accepted), [(workflow.Accept(), accepted.assigned_at)]
+    )
+    for stored, taken in [(resolved, expected), (rejected, expected_rejected), (accepted, expected_accepted)]:
+        assert stored.history == taken.history
+        assert replace(stored, version=0) == replace(taken, version=0)
+        assert {(e.actor_role, e.actor_sub) for e in stored.history[2:]} == {
+            ("system", "import:he-thong-cu-2024")
+        }
+
+    assert [e.type for e in resolved.history] == ["imported", "assigned", "resolved", "feedback"]
+    assert (resolved.status, resolved.answer, resolved.closed_at) == (
+        Status.RESOLVED,
+        "Đã thu gom rác, vệ sinh khu vực.",
+        vn(2024, 4, 5, 16, 0),
+    )
+    assert resolved.feedback is not None and resolved.feedback.rating == 4
+    assert rejected.rejection == {"reason": "imported", "text": "Phản ánh không thuộc phạm vi giải quyết."}
+    assert (accepted.status, [e.type for e in accepted.history]) == (
+        Status.IN_PROGRESS,
+        ["imported", "assigned", "accepted"],
+    )
+
+
+def test_no_caller_can_act_as_the_import(client, tokens, stream) -> None:
+    """The import's system actor is built in code: a token naming the `system` group (even with the import's
+    sub) carries no role at all, and the workflow refuses it."""
+    from chalicelib.services.imports import import_lines
+
+    import_lines(OUTCOMES[2:], "he-thong-cu-2024")
+    stream.pump()
+    (report,) = _all_imported()
+    assert report.status == Status.IN_PROGRESS
+    impostor = tokens("system", sub=report.reporter.sub, unit=report.unit_code)
+
+    def post(body: dict) -> int:
+        path = f"/v1/reports/{report.id}/actions"
+        return client.http.post(path, headers=impostor, body=json.dumps(body)).status_code
+
+    assert post({"type": "resolve", "answer": "Đã xử lý."}) == 403
+    assert post({"type": "comment", "text": "Ghi chú."}) == 403
+    assert (
+        post({"type": "reject", "reason": "imported", "text": "x"}) == 400
+    )  # the system's reason is not the API's
+    assert _report(report.id).history == report.history
+
+
+def test_an_outcome_applied_before_the_import_went_through_the_workflow_is_not_applied_again() -> None:
+    """Reports stored earlier carry the import's own entries, marked `import_outcome`: still recognised."""
+    from chalicelib.services.imports import outcome_applied
+
+    at = vn(2024, 4, 5, 16, 0)
+    earlier = HistoryEntry(
+        at=at,
+        type="resolved",
+        actor_sub=None,
+        actor_role="system",
+        actor_unit="098",
+        public_text="Đã giải quyết.",
+        data={"to_status": "resolved", "import_outcome": True, "source": "he-thong-cu-2024"},
+    )
+    assigned = HistoryEntry(at=at, type="assigned", actor_sub=None, actor_role="system", actor_unit="098")
+    assert outcome_applied(_stub((assigned, earlier)))
+    assert not outcome_applied(_stub((assigned,)))
+
+
+def _stub(history: tuple[HistoryEntry, ...]) -> Report:
+    from chalicelib.domain.report import Location, Reporter
+
+    return Report(
+        id="01HV0000000000000000000000",
+        category="moi-truong",
+        description="Rác thải sinh hoạt đổ bừa bãi.",
+        location=Location(21.4, 103.0),
+        reporter=Reporter(sub="import:he-thong-cu-2024", name="Người phản ánh", phone=""),
+        received_at=vn(2024, 4, 3, 10, 0),
+        history=history,
+    )
 
 
 def test_dry_run_stores_nothing(aws_env, jsonl, capsys) -> None:

@@ -15,6 +15,7 @@ import pytest
 from chalicelib.domain import errors
 from chalicelib.domain.permitted import ACTION_LABELS, allowed_actions
 from chalicelib.domain.report import Hidden, Status
+from chalicelib.domain.workflow import ACTIONS as SPECS
 from tests.unit.test_workflow import ACTIONS, ACTORS, REGISTRY, act, make_report
 
 CONSOLE_WORDS = [
@@ -67,3 +68,9 @@ def test_buttons_carry_the_consoles_words_in_order() -> None:
         "Trả lại IOC",
         "Ghi chú nội bộ",
     ]
+
+
+def test_every_action_the_consoles_users_can_take_has_a_button_read_from_the_table() -> None:
+    console_users = {"officer", "ioc"}
+    assert set(ACTION_LABELS) == {name for name, spec in SPECS.items() if spec.roles & console_users}
+    assert {name: spec.button for name, spec in SPECS.items() if spec.button} == ACTION_LABELS

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.domain import errors
+from chalicelib.domain import errors, workflow
 from chalicelib.domain.calendar import WorkingCalendar
 from chalicelib.domain.deadlines import DeadlinePolicy, compute_deadlines
 from chalicelib.domain.report import (
@@ -24,12 +24,15 @@ from chalicelib.domain.units import UnitRegistry
 from chalicelib.domain.watch import next_check_at
 from chalicelib.domain.workflow import (
     Accept,
+    Action,
+    ActionSpec,
     Actor,
     Comment,
     Extend,
     Hide,
     Reassign,
     Reject,
+    Reopen,
     RequestInfo,
     Resolve,
     Return,
@@ -415,6 +418,163 @@ def test_a_full_lifecycle_only_ever_appends() -> None:
         assert new.history[:-1] == report.history
         report = new
     assert [e.type for e in report.history][2:] == ["accepted", "comment", "extended", "hidden", "resolved"]
+
+
+# --- the table: one spec per action ---
+
+# The refusals a caller without the role or unit is given (403), written out independently of the table.
+FORBIDDEN = {
+    "accept": "Chỉ cán bộ của đơn vị được giao mới tiếp nhận được phản ánh này.",
+    "reject": "Chỉ cán bộ của đơn vị được giao mới từ chối được phản ánh này.",
+    "request_info": "Chỉ cán bộ của đơn vị được giao mới yêu cầu bổ sung thông tin được.",
+    "extend": "Chỉ cán bộ của đơn vị được giao mới gia hạn được phản ánh này.",
+    "resolve": "Chỉ cán bộ của đơn vị được giao mới trả lời được phản ánh này.",
+    "return": "Chỉ cán bộ của đơn vị được giao mới chuyển trả được phản ánh này.",
+    "reassign": "Chỉ Tổ điều hành IOC mới chuyển phản ánh cho đơn vị khác được.",
+    "hide": "Chỉ Tổ điều hành IOC mới ẩn được phản ánh.",
+    "unhide": "Chỉ Tổ điều hành IOC mới bỏ ẩn được phản ánh.",
+    "comment": "Chỉ cán bộ của đơn vị được giao và Tổ điều hành IOC mới ghi chú được.",
+    "reopen": "Chỉ người gửi phản ánh mới mở lại được phản ánh.",
+}
+ENTRY_TYPES = {
+    "accept": "accepted",
+    "reject": "rejected",
+    "request_info": "info_requested",
+    "extend": "extended",
+    "resolve": "resolved",
+    "return": "returned",
+    "reassign": "reassigned",
+    "hide": "hidden",
+    "unhide": "unhidden",
+    "comment": "comment",
+    "reopen": "reopened",
+}
+TABLE = workflow.ACTIONS  # the specs (ACTIONS above: a valid body for each)
+EVERY_ACTION = {**ACTIONS, "reopen": Reopen(reason="Rác vẫn còn nguyên.")}
+
+
+def _commands() -> set[type]:
+    found = {v for v in vars(workflow).values() if isinstance(v, type) and issubclass(v, Action)}
+    return found - {Action}
+
+
+def test_one_spec_per_action_keyed_by_its_name() -> None:
+    assert list(TABLE) == list(EVERY_ACTION)  # the order the console shows the buttons in
+    assert {spec.command for spec in TABLE.values()} == _commands()
+    for name, spec in TABLE.items():
+        assert isinstance(spec, ActionSpec) and spec.name == name == spec.command.type
+        assert spec.roles and spec.statuses
+        assert spec.roles <= {"citizen", "officer", "ioc", "tech", "system"}
+    assert {n: s.entry_type for n, s in TABLE.items()} == ENTRY_TYPES
+    assert {n: s.forbidden for n, s in TABLE.items()} == FORBIDDEN
+    assert {n: s.target for n, s in TABLE.items() if s.target} == {**TARGET, "reopen": Status.IN_PROGRESS}
+    # What people may do, as the specification above says (the system's role is the import's, tested there).
+    assert {n: s.roles - {"system"} for n, s in TABLE.items() if n in ALLOWED_ROLES} == ALLOWED_ROLES
+    assert {n: set(s.statuses) for n, s in TABLE.items() if n in ALLOWED_STATUSES} == ALLOWED_STATUSES
+
+
+def _taken(name: str) -> tuple[Report, Report]:
+    """The action applied, with a valid body, by a caller and on a report the spec allows."""
+    spec = TABLE[name]
+    status = next(s for s in (Status.IN_PROGRESS, Status.ASSIGNED, Status.RESOLVED) if s in spec.statuses)
+    report = make_report(status)
+    if name == "unhide":
+        report = replace(report, hidden=Hidden(reason="Thông tin cá nhân.", at=ASSIGNED_AT))
+    who = {"citizen": "reporter", "officer": "officer", "ioc": "ioc"}[min(spec.roles - {"system"})]
+    return report, act(report, EVERY_ACTION[name], who)
+
+
+@pytest.mark.parametrize("name", list(TABLE))
+def test_applying_an_action_does_what_its_spec_says(name: str) -> None:
+    spec = TABLE[name]
+    report, new = _taken(name)
+    entry = new.history[-1]
+    assert new.history[:-1] == report.history
+    assert new.status == (spec.target or report.status)
+    assert (entry.type, entry.public, entry.data["action"]) == (spec.entry_type, spec.public, name)
+    assert entry.data["from_status"] == report.status.value
+    assert entry.data.get("to_status") == (spec.target.value if spec.target else None)
+    assert (new.closed_at == NOW) is (spec.target in (Status.RESOLVED, Status.REJECTED))
+
+
+@pytest.mark.parametrize("name", list(TABLE))
+def test_a_caller_without_the_role_is_refused_with_the_specs_words(name: str) -> None:
+    spec = TABLE[name]
+    status = next(iter(spec.statuses))
+    outsider = "tech" if name != "comment" else "citizen"
+    with pytest.raises(errors.NotAllowed) as e:
+        act(make_report(status), EVERY_ACTION[name], outsider)
+    assert e.value.message == FORBIDDEN[name]
+    assert e.value.code == "forbidden"  # type: ignore[attr-defined]
+
+
+def test_a_status_the_spec_does_not_allow_names_the_action_and_the_status() -> None:
+    with pytest.raises(errors.TransitionNotAllowed) as e:
+        act(make_report(Status.ASSIGNED), ACTIONS["extend"])
+    assert e.value.message == (
+        "Không thể thực hiện thao tác 'extend' khi phản ánh đang ở trạng thái “Đã chuyển xử lý”."
+    )
+    assert e.value.code == "transition_not_allowed"  # type: ignore[attr-defined]
+
+
+def test_the_reporters_reopening_keeps_its_own_refusals() -> None:
+    resolved = make_report(Status.RESOLVED)
+    with pytest.raises(errors.TransitionNotAllowed) as e:
+        act(make_report(Status.IN_PROGRESS), EVERY_ACTION["reopen"], "reporter")
+    assert e.value.code == "report_not_resolved"  # type: ignore[attr-defined]
+    with pytest.raises(errors.NotAllowed) as forbidden:
+        act(resolved, EVERY_ACTION["reopen"], "officer")
+    assert forbidden.value.message == FORBIDDEN["reopen"]
+
+
+# --- the system: the import of historical reports takes the old system's outcome through the table ---
+
+IMPORTER = workflow.system_actor("import:he-thong-cu-2024", UNIT)
+OLD_SYSTEMS_STEPS = {"accept", "reject", "resolve"}
+
+
+def test_the_system_takes_only_the_steps_the_old_system_recorded() -> None:
+    assert {name for name, spec in TABLE.items() if "system" in spec.roles} == OLD_SYSTEMS_STEPS
+    for name in set(EVERY_ACTION) - OLD_SYSTEMS_STEPS - {"reopen"}:
+        spec = TABLE[name]
+        with pytest.raises(errors.NotAllowed) as e:
+            act(make_report(next(iter(spec.statuses))), EVERY_ACTION[name], IMPORTER)
+        assert e.value.message == FORBIDDEN[name]
+    new = act(make_report(), Accept(), IMPORTER, now=ASSIGNED_AT)
+    entry = new.history[-1]
+    assert (entry.actor_sub, entry.actor_role, entry.actor_unit, entry.at) == (
+        "import:he-thong-cu-2024",
+        "system",
+        UNIT,
+        ASSIGNED_AT,
+    )
+
+
+@pytest.mark.parametrize(
+    "roles", [{"citizen"}, {"officer"}, {"ioc"}, {"tech"}, {"citizen", "officer", "ioc", "tech"}]
+)
+def test_no_role_a_token_can_carry_acts_as_the_system(roles: set[str]) -> None:
+    caller = Actor("import:he-thong-cu-2024", frozenset(roles), UNIT)
+    for spec in TABLE.values():
+        assert workflow.acting_role(spec, make_report(), caller) != "system"
+
+
+def test_only_the_system_gives_the_old_systems_rejection() -> None:
+    with pytest.raises(errors.InvalidInput):
+        act(make_report(), Reject(reason=workflow.IMPORTED_REASON, text="Không xử lý."))
+    assert workflow.IMPORTED_REASON not in workflow.REJECT_REASONS  # not offered on the console
+    new = act(make_report(), Reject(reason=workflow.IMPORTED_REASON, text=""), IMPORTER)
+    assert new.status == Status.REJECTED
+    assert new.answer == "Từ chối xử lý. Lý do: Theo dữ liệu hệ thống cũ."
+    assert new.rejection == {"reason": "imported", "text": ""}
+
+
+def test_the_system_records_the_rating_of_the_reporter_it_stands_for() -> None:
+    imported = make_report(Status.RESOLVED, reporter=replace(make_report().reporter, sub=IMPORTER.sub))
+    rated = give_feedback(imported, IMPORTER, 5, None, NOW)
+    assert (rated.history[-1].actor_role, rated.history[-1].actor_sub) == ("system", IMPORTER.sub)
+    with pytest.raises(errors.NotAllowed):
+        give_feedback(make_report(Status.RESOLVED), IMPORTER, 5, None, NOW)  # someone else's report
 
 
 # --- step 5 and deleting ---

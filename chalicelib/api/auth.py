@@ -148,6 +148,9 @@ def _check_shape(claims: dict[str, Any]) -> None:
         raise AuthError("invalid_token", "Cần mã xác thực định danh (ID token).")
     if not isinstance(claims.get("sub"), str) or not claims["sub"].strip():
         raise AuthError("invalid_token", "Mã xác thực không có định danh người dùng (sub).")
+    if ":" in claims["sub"]:
+        # "import:…" and "unit:…" name the system's own actors (domain/access.py); Cognito subs are UUIDs.
+        raise AuthError("invalid_token", "Định danh người dùng (sub) không hợp lệ.")
     exp, iat = claims.get("exp"), claims.get("iat")
     if not isinstance(exp, int | float) or not isinstance(iat, int | float) or isinstance(iat, bool):
         raise AuthError("invalid_token", "Mã xác thực không hợp lệ.")

@@ -12,6 +12,7 @@ in its operation's description.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -52,12 +53,26 @@ INSTANT_PATTERN = (
 REPORT_ID = {"type": "string", "pattern": "^[0-9A-HJKMNP-TV-Z]{26}$", "description": "Mã phản ánh (26 ký tự)"}
 
 
+# A schema is named "module.Model" (a module of chalicelib/api/) and imported when the document is built, so
+# that declaring a route does not load its schemas (and what they import) into every cold start.
+ModelRef = str | tuple[str, ...] | None
+
+
+def resolve(ref: str) -> type[BaseModel]:
+    module, _, name = ref.rpartition(".")
+    model = getattr(importlib.import_module(f"chalicelib.api.{module}"), name)
+    assert isinstance(model, type) and issubclass(model, BaseModel), ref
+    return model
+
+
 @dataclass(frozen=True)
 class Op:
-    """One operation: what its route accepts and answers. `ok` maps success statuses to the response model
-    (None: no body, or a free object); `errors` are the 4xx it can answer besides 401 (from `auth`) and 403
-    (from `roles`). `roles`: who may call (empty: anyone); with `gate`, the route refuses other roles (403)
-    before the handler runs; without it, the service decides from the report (an officer of its unit)."""
+    """One operation: what its route accepts and answers.
+
+    `ok` maps success statuses to the response model ("module.Model", a tuple of them for any of them, or None:
+    no body, or a free object); `errors` are the 4xx it can answer besides 401 (from `auth`) and 403 (from
+    `roles`). `roles`: who may call (empty: anyone); with `gate`, the route refuses other roles (403) before
+    the handler runs; without it, the service decides from the report (an officer of its unit)."""
 
     method: str
     path: str
@@ -67,8 +82,8 @@ class Op:
     gate: bool = False
     query: tuple[dict[str, Any], ...] = ()
     path_params: Mapping[str, dict[str, Any]] = field(default_factory=dict)
-    body: type[BaseModel] | None = None
-    ok: Mapping[int, Any] = field(default_factory=lambda: {200: None})
+    body: str | None = None
+    ok: Mapping[int, ModelRef] = field(default_factory=lambda: {200: None})
     errors: tuple[int, ...] = ()
     csv: bool = False
     idempotent: bool = False

@@ -30,14 +30,15 @@ AUTHORIZATION = {
 
 
 def _models(op: Op) -> list[type[BaseModel]]:
-    found = [op.body] if op.body is not None else []
+    refs = [op.body] if op.body is not None else []
     for model in op.ok.values():
-        found += list(model) if isinstance(model, tuple) else ([model] if model is not None else [])
-    return found
+        refs += list(model) if isinstance(model, tuple) else ([model] if model is not None else [])
+    return [contract.resolve(r) for r in refs]
 
 
-def _ref(model: type[BaseModel]) -> dict[str, Any]:
-    return {"$ref": REF.format(model=model.__name__)}
+def _ref(model: type[BaseModel] | str) -> dict[str, Any]:
+    name = model if isinstance(model, str) else model.__name__
+    return {"$ref": REF.format(model=name.rpartition(".")[2])}
 
 
 def _schema(model: Any) -> dict[str, Any]:
@@ -140,7 +141,7 @@ def document() -> dict[str, Any]:
 
 
 def _components(ops: list[Op], wire_models: list[type[BaseModel]]) -> dict[str, Any]:
-    requests = {op.body.__name__ for op in ops if op.body is not None}
+    requests = {op.body.rpartition(".")[2] for op in ops if op.body is not None}
     models: dict[str, type[BaseModel]] = {"ErrorResponse": schemas.ErrorResponse}
     models.update({m.__name__: m for m in wire_models})
     for op in ops:

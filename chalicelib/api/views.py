@@ -37,12 +37,29 @@ def _without_reporter(text: str | None, report: Report) -> str | None:
 def report_view(
     report: Report, viewer: Actor | None, now: datetime, media_url: MediaUrl
 ) -> dict[str, object]:
+    """The report as `viewer` may see it: the private view for the reporter, the unit and the IOC (without the
+    internal notes for the reporter), else the public one, with the reporter's name taken out of its texts."""
     private_ok = may_see_private(report, viewer)
+    public = _public_fields(report, viewer, now, media_url, private_ok)
+    if not private_ok:
+        return schemas.ReportPublic(**public).model_dump(mode="json")  # type: ignore[arg-type]
+    private = schemas.ReportPrivate(**public, **_private_fields(report))  # type: ignore[arg-type]
+    # A reporter sees their own report, not the unit's internal notes about it.
+    if viewer is not None and viewer.sub == report.reporter.sub and not sees_internals(report, viewer):
+        private.history = [h for h in private.history if h.public]
+        for h in private.history:
+            h.internal_text = None
+            h.actor_sub = None
+    return private.model_dump(mode="json")
 
+
+def _public_fields(
+    report: Report, viewer: Actor | None, now: datetime, media_url: MediaUrl, private_ok: bool
+) -> dict[str, object]:
     def shown(text: str | None) -> str | None:
         return text if private_ok else _without_reporter(text, report)
 
-    public = dict(
+    return dict(
         id=report.id,
         category=category_of(report),
         description=report.description,
@@ -65,17 +82,16 @@ def report_view(
         rating=report.feedback.rating if report.feedback else None,
         followers=report.followers,
     )
-    if not private_ok:
-        return schemas.ReportPublic(**public).model_dump(mode="json")  # type: ignore[arg-type]
+
+
+def _private_fields(report: Report) -> dict[str, object]:
     r = report.routing
-    private = schemas.ReportPrivate(
-        **public,  # type: ignore[arg-type]
+    hidden = report.hidden
+    return dict(
         reporter=schemas.ReporterOut(
             name=report.reporter.name, phone=report.reporter.phone, email=report.reporter.email
         ),
-        hidden=None
-        if report.hidden is None
-        else schemas.HiddenOut(reason=report.hidden.reason, at=vn_time(report.hidden.at)),  # type: ignore[arg-type]
+        hidden=None if hidden is None else schemas.HiddenOut(reason=hidden.reason, at=vn_time(hidden.at)),  # type: ignore[arg-type]
         is_test=report.is_test,
         routing=None
         if r is None
@@ -97,13 +113,6 @@ def report_view(
         ],
         occurred_at=vn_time(report.occurred_at),
     )
-    # A reporter sees their own report, not the unit's internal notes about it.
-    if viewer is not None and viewer.sub == report.reporter.sub and not sees_internals(report, viewer):
-        private.history = [h for h in private.history if h.public]
-        for h in private.history:
-            h.internal_text = None
-            h.actor_sub = None
-    return private.model_dump(mode="json")
 
 
 def upload_slot_view(media: Media, now: datetime) -> dict[str, object]:

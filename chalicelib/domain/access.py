@@ -49,6 +49,13 @@ class Actor:
         return any(role in self.roles for role in roles)
 
 
+def system_actor(sub: str, unit_code: str | None = None) -> Actor:
+    """The system acting, under a `sub` that says which part of it acts (the import: 'import:<source>'), for
+    `unit_code` when it records a unit's step (the entry's `actor_unit`). No token can name such a sub
+    (api/auth.py refuses subjects with a ':'), nor hold the `system` role."""
+    return Actor(sub=sub, roles=frozenset({SYSTEM_ROLE}), unit_code=unit_code)
+
+
 def unit_actor(unit_code: str) -> Actor:
     """The assigned unit itself, as its systems see a report (the webhook's private view)."""
     return Actor(sub=f"unit:{unit_code}", roles=frozenset({"officer"}), unit_code=unit_code)
@@ -99,7 +106,10 @@ def visible(report: Report | None, actor: Actor | None) -> Report:
 
 def acting_role(roles: frozenset[str], own_unit: bool, report: Report, actor: Actor) -> str | None:
     """The role in which `actor` may take an action open to `roles`, or None. With `own_unit`, an officer
-    counts only for the unit the report is assigned to (api.md: "officer of the assigned unit")."""
+    counts only for the unit the report is assigned to (api.md: "officer of the assigned unit"). A system
+    actor acts as the system only, where `roles` lets it."""
+    if actor.has(SYSTEM_ROLE):
+        return SYSTEM_ROLE if SYSTEM_ROLE in roles else None
     for role in ROLE_PRIORITY:
         if role not in roles or not actor.has(role):
             continue

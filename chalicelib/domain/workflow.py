@@ -151,16 +151,9 @@ def _field(cls: type[Any], code: str, field_name: str, message: str) -> Any:
 # One actor type for every path (chalicelib/domain/access.py), re-exported for the workflow's callers.
 
 
-# The system's own role, held only by actors the code builds (`system_actor`: the import of historical reports).
-# No caller can hold it: a token's roles are its Cognito groups among citizen, officer, ioc and tech
-# (api/auth.py ROLES), and `acting_role` never grants it. The table says which actions it may take.
-SYSTEM: Final = "system"
-
-
-def system_actor(sub: str, unit_code: str | None = None) -> Actor:
-    """The system acting, under a `sub` that says which part of it acts (the import: 'import:<source>'), for
-    `unit_code` when it records a unit's step (the entry's `actor_unit`)."""
-    return Actor(sub=sub, roles=frozenset({SYSTEM}), unit_code=unit_code)
+# The system's own role and actors (the import of historical reports) are defined with the other actors.
+SYSTEM: Final = access.SYSTEM_ROLE
+system_actor = access.system_actor
 
 
 # ------------------------------------------------------------------------------------------------ actions
@@ -372,19 +365,12 @@ def acting_role(rule: Rule, report: Report, actor: Actor) -> str | None:
     return access.acting_role(rule.roles, rule.own_unit, report, actor)
 
 
-def _acting_role(spec: ActionSpec, report: Report, actor: Actor) -> str | None:
-    """`acting_role` for people; a system actor acts as the system only, where the table lets it."""
-    if actor.has(SYSTEM):
-        return SYSTEM if SYSTEM in spec.roles else None
-    return acting_role(spec, report, actor)
-
-
 def refusal(
     spec: ActionSpec, report: Report, actor: Actor, registry: UnitRegistry
 ) -> ActionForbidden | ActionConflict | None:
     """Why `actor` may not take the action on `report` as it is now, values aside: 403 for the role or the unit,
     then 409 for the status, then 409 for the report's own state; None when they may."""
-    if _acting_role(spec, report, actor) is None:
+    if acting_role(spec, report, actor) is None:
         return ActionForbidden(spec.forbidden)
     if report.status not in spec.statuses:
         return ActionConflict(
@@ -840,7 +826,7 @@ def _admitted_role(spec: ActionSpec, report: Report, actor: Actor, registry: Uni
     error = refusal(spec, report, actor, registry)
     if error is not None:
         raise error
-    return _acting_role(spec, report, actor)
+    return acting_role(spec, report, actor)
 
 
 # ---------------------------------------------------------------------------------------- step 5 and deleting

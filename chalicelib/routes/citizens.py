@@ -13,7 +13,6 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.api import citizen_schemas as cs
 from chalicelib.api import contract as c
 from chalicelib.api import http
 from chalicelib.domain import access
@@ -81,6 +80,12 @@ def _notifications(profile: Any, channels: list[str]) -> dict[str, Any]:
     }
 
 
+def _service() -> Any:
+    from chalicelib.services.citizens import CitizenService
+
+    return CitizenService()
+
+
 def _op(method: str, path: str, summary: str, **kw: Any) -> c.Op:
     """A citizen's own operation: signed in as a citizen (others: 403 before anything is read)."""
     return c.Op(method, path, summary, auth="bearer", roles=("citizen",), gate=True, **kw)
@@ -88,11 +93,14 @@ def _op(method: str, path: str, summary: str, **kw: Any) -> c.Op:
 
 def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
     bp = Blueprint(__name__)
+    _nearby_and_following(bp, authorizer, clock)
+    _devices(bp, authorizer)
+    _channels(bp, authorizer)
+    return bp
 
-    def service() -> Any:
-        from chalicelib.services.citizens import CitizenService
 
-        return CitizenService()
+def _nearby_and_following(bp: Blueprint, authorizer: Any, clock: Callable[[], datetime]) -> None:
+    """Nearby reports, and following one."""
 
     @operation(
         bp,
@@ -101,17 +109,19 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
             "/v1/reports/nearby",
             "Phản ánh công khai quanh một điểm, gần nhất trước (đang mở, hoặc đã trả lời trong 30 ngày)",
             query=NEARBY_QUERY,
-            ok={200: cs.NearbyList},
+            ok={200: "citizen_schemas.NearbyList"},
             errors=(400,),
         ),
     )
     def nearby_reports() -> Response:
+        from chalicelib.api import citizen_schemas as cs
+
         q = cs.nearby_query(bp.current_request.query_params)
         now = clock()
-        found = service().nearby(q["lat"], q["lng"], q["radius_m"], q["category"], now, q["limit"])
+        found = _service().nearby(q["lat"], q["lng"], q["radius_m"], q["category"], now, q["limit"])
         return http.json_response({"items": [nearby_item(n, now) for n in found], "next_cursor": None})
 
-    following = {"ok": {200: cs.Following}, "errors": (403, 404)}
+    following = {"ok": {200: "citizen_schemas.Following"}, "errors": (403, 404)}
 
     @operation(
         bp,
@@ -124,15 +134,19 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
         authorizer,
     )
     def follow_report(report_id: str) -> Response:
-        report, _ = service().follow(report_id, _caller(bp.current_request))
+        report, _ = _service().follow(report_id, _caller(bp.current_request))
         return http.json_response(_following(report, True))
 
     @operation(
         bp, _op("delete", FOLLOWERS, "Bỏ theo dõi phản ánh; gọi lại không đổi gì", **following), authorizer
     )
     def unfollow_report(report_id: str) -> Response:
-        report, _ = service().unfollow(report_id, _caller(bp.current_request))
+        report, _ = _service().unfollow(report_id, _caller(bp.current_request))
         return http.json_response(_following(report, False))
+
+
+def _devices(bp: Blueprint, authorizer: Any) -> None:
+    """Devices for push notifications (FCM/APNs through Amazon SNS)."""
 
     @operation(
         bp,
@@ -140,8 +154,8 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
             "post",
             "/v1/me/devices",
             "Đăng ký thiết bị nhận thông báo đẩy (FCM/APNs qua Amazon SNS); 201 lần đầu, 200 khi đã có",
-            body=cs.DeviceIn,
-            ok={201: cs.DeviceOut, 200: cs.DeviceOut},
+            body="citizen_schemas.DeviceIn",
+            ok={201: "citizen_schemas.DeviceOut", 200: "citizen_schemas.DeviceOut"},
             errors=(400, 403, 413, 415, 422),
         ),
         authorizer,
@@ -149,8 +163,10 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
     def register_device() -> Response:
         request = bp.current_request
         caller = _caller(request)
-        body = http.parse_body(request.raw_body, cs.DeviceIn)
-        device, created = service().register_device(caller, body.platform, body.token)
+        from chalicelib.api.citizen_schemas import DeviceIn
+
+        body = http.parse_body(request.raw_body, DeviceIn)
+        device, created = _service().register_device(caller, body.platform, body.token)
         return http.json_response({"id": device.id, "platform": device.platform}, 201 if created else 200)
 
     @operation(
@@ -166,8 +182,12 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
         authorizer,
     )
     def remove_device(device_id: str) -> Response:
-        service().remove_device(_caller(bp.current_request), device_id)
+        _service().remove_device(_caller(bp.current_request), device_id)
         return Response(body="", status_code=204)
+
+
+def _channels(bp: Blueprint, authorizer: Any) -> None:
+    """The channels a citizen is told through (push, SMS, e-mail)."""
 
     @operation(
         bp,
@@ -175,13 +195,13 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
             "get",
             NOTIFICATIONS,
             "Kênh nhận tin của tôi (mặc định: thông báo đẩy nếu có thiết bị, nếu không thì SMS; và e-mail)",
-            ok={200: cs.NotificationsOut},
+            ok={200: "citizen_schemas.NotificationsOut"},
             errors=(403,),
         ),
         authorizer,
     )
     def get_notifications() -> Response:
-        return http.json_response(_notifications(*service().preferences(_caller(bp.current_request))))
+        return http.json_response(_notifications(*_service().preferences(_caller(bp.current_request))))
 
     @operation(
         bp,
@@ -189,8 +209,8 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
             "put",
             NOTIFICATIONS,
             "Chọn kênh nhận tin (push, sms, email; null để về mặc định); 422 nếu kênh không liên lạc được",
-            body=cs.NotificationsIn,
-            ok={200: cs.NotificationsOut},
+            body="citizen_schemas.NotificationsIn",
+            ok={200: "citizen_schemas.NotificationsOut"},
             errors=(400, 403, 413, 415, 422),
         ),
         authorizer,
@@ -198,7 +218,7 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
     def put_notifications() -> Response:
         request = bp.current_request
         caller = _caller(request)
-        body = http.parse_body(request.raw_body, cs.NotificationsIn)
-        return http.json_response(_notifications(*service().choose(caller, body.channels)))
+        from chalicelib.api.citizen_schemas import NotificationsIn
 
-    return bp
+        body = http.parse_body(request.raw_body, NotificationsIn)
+        return http.json_response(_notifications(*_service().choose(caller, body.channels)))

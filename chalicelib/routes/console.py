@@ -12,8 +12,6 @@ from chalice import Blueprint, Response
 
 from chalicelib.api import contract as c
 from chalicelib.api import http
-from chalicelib.api.action_schemas import InboxPage
-from chalicelib.api.console_schemas import ReportActionsOut
 from chalicelib.routes.operation import operation
 
 PROVINCE_QUERY = (
@@ -37,7 +35,7 @@ def console_blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Bluepri
             "/v1/reports/{report_id}/actions",
             "Các thao tác người gọi được thực hiện trên phản ánh lúc này",
             auth="bearer",
-            ok={200: ReportActionsOut},
+            ok={200: "console_schemas.ReportActionsOut"},
             errors=(404,),
             description="Người gọi đã đăng nhập và được xem phản ánh (404 nếu không); danh sách có thể rỗng.",
         ),
@@ -62,7 +60,7 @@ def console_blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Bluepri
             roles=("ioc", "tech"),
             gate=True,
             query=PROVINCE_QUERY,
-            ok={200: InboxPage},
+            ok={200: "action_schemas.InboxPage"},
             errors=(400, 403),
         ),
         authorizer,

@@ -10,7 +10,6 @@ from chalice import Blueprint, Response
 
 from chalicelib.api import contract as c
 from chalicelib.api import http
-from chalicelib.api.deliveries import DeliveryList, DeliveryOut
 from chalicelib.routes.common import once, query_params
 from chalicelib.routes.operation import operation
 
@@ -32,7 +31,7 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
                 c.LIMIT,
                 c.CURSOR,
             ),
-            ok={200: DeliveryList},
+            ok={200: "deliveries.DeliveryList"},
             errors=(400, 403),
         ),
         authorizer,
@@ -54,7 +53,7 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
             roles=("ioc",),
             gate=True,
             path_params={"delivery_id": {"type": "string", "minLength": 1, "maxLength": 400}},
-            ok={200: DeliveryOut},
+            ok={200: "deliveries.DeliveryOut"},
             errors=(400, 403, 404, 409),
             idempotent=True,
         ),

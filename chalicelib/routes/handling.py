@@ -12,7 +12,6 @@ from chalice import Blueprint, Response
 
 from chalicelib.api import contract as c
 from chalicelib.api import http
-from chalicelib.api.action_schemas import ActionRequest, FeedbackIn, InboxPage
 from chalicelib.routes.common import logger, metrics, once, query_params, view
 from chalicelib.routes.operation import operation
 from chalicelib.routes.reports import REPORT
@@ -41,6 +40,14 @@ def _handling() -> Any:
 
 def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
     bp = Blueprint(__name__)
+    _action(bp, authorizer, clock)
+    _feedback(bp, authorizer, clock)
+    _queue(bp, authorizer, clock)
+    return bp
+
+
+def _action(bp: Blueprint, authorizer: Any, clock: Callable[[], datetime]) -> None:
+    """An action of the unit, the IOC or the reporter."""
 
     @operation(
         bp,
@@ -50,7 +57,7 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
             "Một bước xử lý phản ánh: tiếp nhận, từ chối, gia hạn, trả lời, chuyển, ẩn, mở lại…",
             auth="bearer",
             roles=("officer", "ioc", "citizen"),
-            body=ActionRequest,
+            body="action_schemas.ActionRequest",
             ok={200: REPORT},
             errors=(400, 403, 404, 409, 413, 415, 422),
             idempotent=True,
@@ -77,6 +84,10 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
 
         return once(bp, f"action:{caller.sub}:{report_id}", act)
 
+
+def _feedback(bp: Blueprint, authorizer: Any, clock: Callable[[], datetime]) -> None:
+    """The reporter rates the answer, once, on a closed report."""
+
     @operation(
         bp,
         c.Op(
@@ -85,7 +96,7 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
             "Đánh giá mức độ hài lòng (người gửi phản ánh, một lần, khi đã có kết quả)",
             auth="bearer",
             roles=("citizen",),
-            body=FeedbackIn,
+            body="action_schemas.FeedbackIn",
             ok={201: REPORT},
             errors=(400, 403, 404, 409, 413, 415),
             idempotent=True,
@@ -93,6 +104,8 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
         authorizer,
     )
     def give_feedback(report_id: str) -> Response:
+        from chalicelib.api.action_schemas import FeedbackIn
+
         request = bp.current_request
         caller = http.actor_from_request(request)
         body = http.parse_body(request.raw_body, FeedbackIn)
@@ -105,6 +118,10 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
             return 201, view(report, caller, now)
 
         return once(bp, f"feedback:{caller.sub}:{report_id}", rate)
+
+
+def _queue(bp: Blueprint, authorizer: Any, clock: Callable[[], datetime]) -> None:
+    """Deleting a test report, and the work queue."""
 
     @operation(
         bp,
@@ -136,7 +153,7 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
             roles=("officer", "ioc"),
             gate=True,
             query=INBOX_QUERY,
-            ok={200: InboxPage},
+            ok={200: "action_schemas.InboxPage"},
             errors=(400, 403),
             description="Cán bộ: đơn vị mình (unit khác: 403); IOC: mọi đơn vị (mặc định: hàng đợi của IOC).",
         ),
@@ -154,5 +171,3 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
         return http.json_response(
             {"items": [inbox_row(r, now) for r in found.items], "next_cursor": found.next_cursor}
         )
-
-    return bp

@@ -15,7 +15,6 @@ from chalice import Blueprint, Response
 
 from chalicelib.api import contract as c
 from chalicelib.api import http
-from chalicelib.api.open311_schemas import IssuedKeyOut, KeyList, KeyOut, KeyRequest
 from chalicelib.domain import access
 from chalicelib.routes.common import logger
 from chalicelib.routes.operation import operation
@@ -256,12 +255,14 @@ def _key_op(method: str, path: str, summary: str, **kw: Any) -> c.Op:
         "post",
         "/v1/open311/keys",
         "Cấp khóa Open311 cho một ứng dụng",
-        body=KeyRequest,
-        ok={201: IssuedKeyOut},
+        body="open311_schemas.KeyRequest",
+        ok={201: "open311_schemas.IssuedKeyOut"},
         errors=(400, 403, 413, 415),
     ),
 )
 def issue_open311_key() -> Response:
+    from chalicelib.api.open311_schemas import KeyRequest
+
     _ioc()
     body = http.parse_body(bp.current_request.raw_body, KeyRequest)
     issued = _keys().issue(body.name, body.rate_limit_per_hour, clock())
@@ -270,7 +271,14 @@ def issue_open311_key() -> Response:
 
 
 @operation(
-    bp, _key_op("get", "/v1/open311/keys", "Các khóa Open311 đã cấp", ok={200: KeyList}, errors=(403,))
+    bp,
+    _key_op(
+        "get",
+        "/v1/open311/keys",
+        "Các khóa Open311 đã cấp",
+        ok={200: "open311_schemas.KeyList"},
+        errors=(403,),
+    ),
 )
 def list_open311_keys() -> Response:
     _ioc()
@@ -286,7 +294,7 @@ def list_open311_keys() -> Response:
         "/v1/open311/keys/{key_id}",
         "Thu hồi một khóa Open311",
         path_params={"key_id": {"type": "string", "minLength": 1, "maxLength": 64}},
-        ok={200: KeyOut},
+        ok={200: "open311_schemas.KeyOut"},
         errors=(403, 404),
     ),
 )

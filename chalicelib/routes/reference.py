@@ -7,7 +7,6 @@ from chalice import Blueprint, Response
 
 from chalicelib.api import contract as c
 from chalicelib.api import http
-from chalicelib.api.schemas import CalendarOut, CategoryList, Health, UnitList
 from chalicelib.routes.common import query_params
 from chalicelib.routes.operation import operation
 
@@ -17,7 +16,7 @@ MAX_CALENDAR_DAYS = 366
 bp = Blueprint(__name__)
 
 
-@operation(bp, c.Op("get", "/v1/categories", "Danh mục lĩnh vực", ok={200: CategoryList}))
+@operation(bp, c.Op("get", "/v1/categories", "Danh mục lĩnh vực", ok={200: "schemas.CategoryList"}))
 def list_categories() -> Response:
     from chalicelib.domain.units import CategoryCatalog
 
@@ -32,7 +31,7 @@ def list_categories() -> Response:
         "/v1/units",
         "Đơn vị xử lý",
         query=(c.day("valid_on", "Chỉ các đơn vị còn hiệu lực vào ngày này"),),
-        ok={200: UnitList},
+        ok={200: "schemas.UnitList"},
         errors=(400,),
     ),
 )
@@ -65,7 +64,7 @@ def list_units() -> Response:
             c.day("from", "Ngày đầu", required=True),
             c.day("to", "Ngày cuối, không sớm hơn from, tối đa 366 ngày", required=True),
         ),
-        ok={200: CalendarOut},
+        ok={200: "schemas.CalendarOut"},
         errors=(400,),
     ),
 )
@@ -83,7 +82,7 @@ def working_calendar() -> Response:
     )
 
 
-@operation(bp, c.Op("get", "/v1/health", "Tình trạng hệ thống", ok={200: Health}))
+@operation(bp, c.Op("get", "/v1/health", "Tình trạng hệ thống", ok={200: "schemas.Health"}))
 def health() -> Response:
     from chalicelib.config import settings
 

@@ -14,19 +14,13 @@ from chalice import Blueprint, Response
 
 from chalicelib.api import contract as c
 from chalicelib.api import http
-from chalicelib.api.citizen_schemas import SubmittedReport
-from chalicelib.api.schemas import (
-    AttachmentRequest,
-    ReportList,
-    ReportPrivate,
-    ReportPublic,
-    SubmitReport,
-    UploadSlot,
-)
 from chalicelib.routes.common import logger, metrics, once, page, query_params, view
 from chalicelib.routes.operation import operation
 
-REPORT = (ReportPrivate, ReportPublic)  # the private view for the reporter, the unit and the IOC
+REPORT = (
+    "schemas.ReportPrivate",
+    "schemas.ReportPublic",
+)  # the private view for the reporter, the unit and the IOC
 PUBLIC_QUERY = (
     c.enum("status", c.STATUSES, "Trạng thái"),
     c.text("unit", "Mã đơn vị (GET /v1/units)", 20),
@@ -52,6 +46,14 @@ def _service() -> Any:
 
 def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
     bp = Blueprint(__name__)
+    _intake(bp, authorizer, clock)
+    _reading(bp, authorizer, clock)
+    _attachments(bp, authorizer, clock)
+    return bp
+
+
+def _intake(bp: Blueprint, authorizer: Any, clock: Callable[[], datetime]) -> None:
+    """A citizen files a report and reserves upload slots for its photos."""
 
     @operation(
         bp,
@@ -61,8 +63,8 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
             "Gửi phản ánh",
             auth="bearer",
             roles=("citizen", "tech"),
-            body=SubmitReport,
-            ok={201: SubmittedReport},
+            body="schemas.SubmitReport",
+            ok={201: "citizen_schemas.SubmittedReport"},
             errors=(400, 409, 413, 415, 422, 429),
             idempotent=True,
             description="Kỹ thuật IOC chỉ gửi được phản ánh thử nghiệm (is_test: true).",
@@ -70,6 +72,8 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
         authorizer,
     )
     def submit_report() -> Response:
+        from chalicelib.api.schemas import SubmitReport
+
         request = bp.current_request
         caller = http.actor_from_request(request)
         body = http.parse_body(request.raw_body, SubmitReport)
@@ -86,6 +90,10 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
 
         return once(bp, f"submit:{caller.sub}", create)
 
+
+def _reading(bp: Blueprint, authorizer: Any, clock: Callable[[], datetime]) -> None:
+    """The public list, one report, and the caller's own reports."""
+
     @operation(
         bp,
         c.Op(
@@ -93,7 +101,7 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
             "/v1/reports",
             "Danh sách phản ánh công khai",
             query=PUBLIC_QUERY,
-            ok={200: ReportList},
+            ok={200: "schemas.ReportList"},
             errors=(400,),
         ),
     )
@@ -133,7 +141,7 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
             "Phản ánh của tôi",
             auth="bearer",
             query=(c.LIMIT, c.CURSOR),
-            ok={200: ReportList},
+            ok={200: "schemas.ReportList"},
             errors=(400,),
         ),
         authorizer,
@@ -144,6 +152,10 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
         found = _service().mine(caller, http.parse_limit(params), params.get("cursor"))
         return http.json_response(page(found, caller, clock()))
 
+
+def _attachments(bp: Blueprint, authorizer: Any, clock: Callable[[], datetime]) -> None:
+    """Upload slots: the reporter's photos, the unit's photos of the result."""
+
     @operation(
         bp,
         c.Op(
@@ -152,8 +164,8 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
             "Xin chỗ tải lên ảnh/video",
             auth="bearer",
             roles=("citizen", "officer"),
-            body=AttachmentRequest,
-            ok={201: UploadSlot},
+            body="schemas.AttachmentRequest",
+            ok={201: "schemas.UploadSlot"},
             errors=(400, 403, 404, 409, 413, 415),
             idempotent=True,
             description="Người gửi cho phản ánh của mình; cán bộ đơn vị được giao cho ảnh kết quả (purpose=answer).",
@@ -161,6 +173,7 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
         authorizer,
     )
     def reserve_attachment(report_id: str) -> Response:
+        from chalicelib.api.schemas import AttachmentRequest
         from chalicelib.api.views import upload_slot_view
 
         request = bp.current_request
@@ -177,5 +190,3 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
 
         # A retried request (same Idempotency-Key) gets the same slot instead of using up another of the ten.
         return once(bp, f"attachment:{caller.sub}:{report_id}", reserve)
-
-    return bp

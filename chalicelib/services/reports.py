@@ -62,6 +62,21 @@ class Submission(Protocol):
     def is_test(self) -> bool: ...
 
 
+def _contact(body: Submission, caller: Actor) -> tuple[str, str, str | None]:
+    """The reporter's name and phone (the body's, else the account's) and e-mail (the account's verified one)."""
+    given = body.reporter
+    name = (given.name if given else None) or caller.name
+    phone = (given.phone if given else None) or caller.phone
+    # Official e-mail goes to the account's verified address alone (None when it has none): the body may
+    # add a contact name and phone, but must not make the system write to an address of its choosing.
+    email = caller.email
+    if not name:
+        raise _field_error(errors.InvalidInput, "reporter.name", "Thiếu trường bắt buộc 'reporter.name'.")
+    if not phone:
+        raise _field_error(errors.InvalidInput, "reporter.phone", "Thiếu trường bắt buộc 'reporter.phone'.")
+    return name, phone, email
+
+
 def _field_error(cls: type[errors.DomainError], field: str, message: str) -> errors.DomainError:
     return cls(message, [{"field": field, "message": message}])
 
@@ -89,18 +104,7 @@ class ReportService:
                 "location",
                 "Vị trí phản ánh nằm ngoài địa bàn tỉnh Điện Biên. Vui lòng chọn lại vị trí trên bản đồ.",
             )
-        given = body.reporter
-        name = (given.name if given else None) or caller.name
-        phone = (given.phone if given else None) or caller.phone
-        # Official e-mail goes to the account's verified address alone (None when it has none): the body may
-        # add a contact name and phone, but must not make the system write to an address of its choosing.
-        email = caller.email
-        if not name:
-            raise _field_error(errors.InvalidInput, "reporter.name", "Thiếu trường bắt buộc 'reporter.name'.")
-        if not phone:
-            raise _field_error(
-                errors.InvalidInput, "reporter.phone", "Thiếu trường bắt buộc 'reporter.phone'."
-            )
+        name, phone, email = _contact(body, caller)
         if body.occurred_at is not None and body.occurred_at > now + timedelta(minutes=10):
             raise _field_error(
                 errors.InvalidInput,

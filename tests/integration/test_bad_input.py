@@ -230,6 +230,8 @@ def _bad_tokens(dev_issuer, other) -> dict[str, tuple[str, str]]:
         "wrong-audience": (dev_issuer.token("citizen", aud="another-app"), "invalid_token"),
         "wrong-issuer": (dev_issuer.token("citizen", iss="https://evil.example/issuer"), "invalid_token"),
         "access-token": (dev_issuer.token("citizen", token_use="access"), "invalid_token"),
+        # The system's own actors are named "import:<source>" and "unit:<code>": no token may pose as them.
+        "system-sub": (dev_issuer.token("citizen", sub="import:he-thong-cu-2024"), "invalid_token"),
         "tampered-payload": (_tampered(dev_issuer), "invalid_token"),
         "garbage": ("not.a.jwt", "invalid_token"),
     }
@@ -250,6 +252,7 @@ BAD_TOKEN_NAMES = [
     "wrong-audience",
     "wrong-issuer",
     "access-token",
+    "system-sub",
     "tampered-payload",
     "garbage",
 ]

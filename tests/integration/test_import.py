@@ -244,8 +244,8 @@ def test_the_imports_history_is_what_the_workflow_writes(stream) -> None:
 
 
 def test_no_caller_can_act_as_the_import(client, tokens, stream) -> None:
-    """The import's system actor is built in code: a token naming the `system` group (even with the import's
-    sub) carries no role at all, and the workflow refuses it."""
+    """The import's system actor is built in code: a token naming the `system` group carries no role at all
+    (the workflow refuses it), and one naming the import's sub is refused outright (401)."""
     from chalicelib.services.imports import import_lines
 
     import_lines(OUTCOMES[2:], "he-thong-cu-2024")
@@ -253,16 +253,17 @@ def test_no_caller_can_act_as_the_import(client, tokens, stream) -> None:
     (report,) = _all_imported()
     assert report.status == Status.IN_PROGRESS
     impostor = tokens("system", sub=report.reporter.sub, unit=report.unit_code)
+    group_only = tokens("system", sub="someone-in-a-system-group", unit=report.unit_code)
 
-    def post(body: dict) -> int:
+    def post(headers: dict, body: dict) -> int:
         path = f"/v1/reports/{report.id}/actions"
-        return client.http.post(path, headers=impostor, body=json.dumps(body)).status_code
+        return client.http.post(path, headers=headers, body=json.dumps(body)).status_code
 
-    assert post({"type": "resolve", "answer": "Đã xử lý."}) == 403
-    assert post({"type": "comment", "text": "Ghi chú."}) == 403
-    assert (
-        post({"type": "reject", "reason": "imported", "text": "x"}) == 400
-    )  # the system's reason is not the API's
+    assert post(impostor, {"type": "resolve", "answer": "Đã xử lý."}) == 401
+    assert post(group_only, {"type": "resolve", "answer": "Đã xử lý."}) == 403
+    assert post(group_only, {"type": "comment", "text": "Ghi chú."}) == 403
+    # the system's reason is not the API's
+    assert post(group_only, {"type": "reject", "reason": "imported", "text": "x"}) == 400
     assert _report(report.id).history == report.history
 
 

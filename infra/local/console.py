@@ -1,6 +1,6 @@
 """The web console in the local stack: its built files on the API's origin, and the development sign-in.
 
-- every GET outside /v1/ and /dev/ is a file of `web/dist` (the console's home is `/`), gzip-compressed when
+- every GET outside /v1/, /open311/ and /dev/ is a file of `web/dist` (the console's home is `/`), gzip-compressed when
   the browser accepts it, as CloudFront serves it in AWS; `/config.json` says how this console signs in
   (development tokens here, Cognito in AWS) and where map tiles come from (CONSOLE_TILE_URL; empty: no tiles);
 - `POST /dev/token` {"role", "unit"} answers a development token in the body (never in a URL). Like every
@@ -50,7 +50,7 @@ def _resolve(url_path: str) -> Path | None:
 def serve_console(handler: Any) -> bool:
     """Answer a console request on `handler` (http.server's); False when it is the API's to answer."""
     url_path = handler.path
-    if handler.command not in ("GET", "HEAD") or url_path.startswith(("/v1/", "/dev/")):
+    if handler.command not in ("GET", "HEAD") or url_path.startswith(("/v1/", "/dev/", "/open311/")):
         return False
     if url_path.split("?", 1)[0] == "/config.json":
         raw = json.dumps(console_config()).encode()

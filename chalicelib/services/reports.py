@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar as _cal
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from chalicelib.api.auth import Principal
 from chalicelib.domain import errors
@@ -24,8 +25,6 @@ from chalicelib.domain.visibility import may_see
 from chalicelib.store.reports import Page, PublicFilters, ReportRepository
 
 BORDER_TOLERANCE_M = 1000.0
-# Saves that only append (an attachment slot, an upload mark) are redone this often after losing a race.
-SAVE_ATTEMPTS = 5
 
 
 def _field_error(cls: type[errors.DomainError], field: str, message: str) -> errors.DomainError:
@@ -44,21 +43,7 @@ class ReportService:
         from chalicelib.api.schemas import SubmitReport
 
         assert isinstance(body, SubmitReport)
-        if not (caller.has("citizen") or caller.has("tech")):
-            raise errors.NotAllowed("Chỉ người dân (tài khoản công dân) mới gửi được phản ánh.")
-        if body.is_test and not caller.has("tech"):
-            raise _field_error(
-                errors.NotAllowed,
-                "is_test",
-                "Chỉ cán bộ kỹ thuật IOC mới được tạo phản ánh thử nghiệm (is_test).",
-            )
-        if caller.has("tech") and not caller.has("citizen") and not body.is_test:
-            # Technical staff test the system; a public report from them would reach a unit as real work.
-            raise _field_error(
-                errors.NotAllowed,
-                "is_test",
-                "Cán bộ kỹ thuật IOC chỉ được tạo phản ánh thử nghiệm (is_test: true).",
-            )
+        _check_submitter(body, caller)
         if CategoryCatalog.default().get(body.category) is None:
             raise _field_error(
                 errors.InvalidInput,
@@ -72,44 +57,14 @@ class ReportService:
                 "location",
                 "Vị trí phản ánh nằm ngoài địa bàn tỉnh Điện Biên. Vui lòng chọn lại vị trí trên bản đồ.",
             )
-        given = body.reporter
-        name = (given.name if given else None) or caller.name
-        phone = (given.phone if given else None) or caller.phone
-        # Official e-mail goes to the account's verified address alone (None when it has none): the body may
-        # add a contact name and phone, but must not make the system write to an address of its choosing.
-        email = caller.email
-        if not name:
-            raise _field_error(errors.InvalidInput, "reporter.name", "Thiếu trường bắt buộc 'reporter.name'.")
-        if not phone:
-            raise _field_error(
-                errors.InvalidInput, "reporter.phone", "Thiếu trường bắt buộc 'reporter.phone'."
-            )
+        name, phone = _contact(body, caller)
         if body.occurred_at is not None and body.occurred_at > now + timedelta(minutes=10):
             raise _field_error(
                 errors.InvalidInput,
                 "occurred_at",
                 "Trường 'occurred_at' không được là thời điểm trong tương lai.",
             )
-        report = Report(
-            id=new_id(int(now.timestamp() * 1000)),
-            category=body.category,
-            description=body.description,
-            location=Location(lat, lng),
-            address=body.address,
-            occurred_at=body.occurred_at,
-            reporter=Reporter(sub=caller.sub, name=name, phone=phone, email=email),
-            received_at=now,
-            is_test=body.is_test,
-            history=(
-                HistoryEntry(
-                    at=now,
-                    type="received",
-                    actor_sub=caller.sub,
-                    actor_role="tech" if caller.has("tech") else "citizen",
-                    public_text="Hệ thống đã tiếp nhận phản ánh.",
-                ),
-            ),
-        )
+        report = _new_report(body, caller, name, phone, now)
         quota_key = None
         if not caller.has("tech"):
             day = now.astimezone(VN_OFFSET).date()
@@ -140,45 +95,23 @@ class ReportService:
         """Reserve an upload slot: the reporter for their report, the unit's officer for photos of the result.
         A slot is only appended, so a save that lost a race (another slot, an upload, an action) is redone on
         the fresh report rather than refused: an app reserving several photos at once gets them all."""
-        for attempt in range(1, SAVE_ATTEMPTS + 1):
-            try:
-                return self._reserve_once(report_id, caller, content_type, size, purpose, now)
-            except errors.ConcurrentUpdate:
-                if attempt == SAVE_ATTEMPTS:
-                    raise
-        raise AssertionError("unreachable")
-
-    def _reserve_once(
-        self, report_id: str, caller: Principal, content_type: str, size: int, purpose: str, now: datetime
-    ) -> tuple[Report, Media]:
         from chalicelib.media import LIMITS, media_key
 
-        report = self.get(report_id)
-        if purpose == "answer":
-            allowed = caller.has("officer") and caller.unit_code == report.unit_code and report.is_open
-        else:
-            allowed = caller.sub == report.reporter.sub and not report.is_closed
-        if not allowed:
-            # Whoever may not see the report is told it does not exist, whatever the purpose: a 403 on a
-            # hidden report and a 404 on an unknown one would tell outsiders which ids exist.
-            if not may_see(report, caller):
-                raise errors.ReportNotFound("Không tìm thấy phản ánh.")
-            raise errors.NotAllowed("Bạn không thể đính kèm tệp cho phản ánh này.")
-        max_bytes = LIMITS[content_type][0]
-        if size > max_bytes:
-            message = f"Tệp {content_type} chỉ được tối đa {max_bytes // (1024 * 1024)} MB."
-            raise _field_error(errors.InvalidInput, "size", message)
-        if sum(1 for m in report.media if m.purpose == purpose) >= MAX_ATTACHMENTS:
-            raise errors.AttachmentLimit(f"Mỗi phản ánh chỉ được đính kèm tối đa {MAX_ATTACHMENTS} tệp.")
-        media = Media(
-            key=media_key(report.id, new_id(int(now.timestamp() * 1000)), content_type),
-            content_type=content_type,
-            max_bytes=max_bytes,
-            reserved_at=now,
-            purpose=purpose,
-        )
-        saved = self.repo.save(replace(report, media=(*report.media, media)))
-        return saved, media
+        def add_slot(report: Report) -> Report:
+            _check_attachment(report, caller, content_type, size, purpose)
+            media = Media(
+                key=media_key(report.id, new_id(int(now.timestamp() * 1000)), content_type),
+                content_type=content_type,
+                max_bytes=LIMITS[content_type][0],
+                reserved_at=now,
+                purpose=purpose,
+            )
+            return replace(report, media=(*report.media, media))
+
+        saved = self.repo.update(report_id, add_slot, first=self.get(report_id)).report
+        if saved is None:  # deleted (a test report) while we were adding the slot
+            raise errors.ReportNotFound("Không tìm thấy phản ánh.")
+        return saved, saved.media[-1]  # add_slot appends or raises
 
     def media_uploaded(self, key: str, size: int) -> Report | None:
         """S3 says an object arrived: mark its slot uploaded (idempotent; unknown keys are ignored).
@@ -189,17 +122,92 @@ class ReportService:
         report_id = report_id_from_key(key)
         if report_id is None or not is_valid_id(report_id):
             return None
-        for attempt in range(1, SAVE_ATTEMPTS + 1):
-            report = self.repo.get(report_id)
-            if report is None:
-                return None
+
+        def mark(report: Report) -> Report | None:
             slots = [m for m in report.media if m.key == key]
             if not slots or slots[0].uploaded:
-                return report
+                return None
             media = tuple(replace(m, uploaded=True, size=size) if m.key == key else m for m in report.media)
-            try:
-                return self.repo.save(replace(report, media=media))
-            except errors.ConcurrentUpdate:
-                if attempt == SAVE_ATTEMPTS:
-                    raise
-        raise AssertionError("unreachable")
+            return replace(report, media=media)
+
+        return self.repo.update(report_id, mark).report
+
+
+def _check_submitter(body: object, caller: Principal) -> None:
+    """Who may submit what: citizens their reports, IOC technical staff test reports only."""
+    if not (caller.has("citizen") or caller.has("tech")):
+        raise errors.NotAllowed("Chỉ người dân (tài khoản công dân) mới gửi được phản ánh.")
+    is_test = bool(getattr(body, "is_test", False))
+    if is_test and not caller.has("tech"):
+        raise _field_error(
+            errors.NotAllowed,
+            "is_test",
+            "Chỉ cán bộ kỹ thuật IOC mới được tạo phản ánh thử nghiệm (is_test).",
+        )
+    if caller.has("tech") and not caller.has("citizen") and not is_test:
+        # Technical staff test the system; a public report from them would reach a unit as real work.
+        raise _field_error(
+            errors.NotAllowed,
+            "is_test",
+            "Cán bộ kỹ thuật IOC chỉ được tạo phản ánh thử nghiệm (is_test: true).",
+        )
+
+
+def _contact(body: Any, caller: Principal) -> tuple[str, str]:
+    """The reporter's name and phone: the body's, else the account's (both required)."""
+    given = body.reporter
+    name = (given.name if given else None) or caller.name
+    phone = (given.phone if given else None) or caller.phone
+    if not name:
+        raise _field_error(errors.InvalidInput, "reporter.name", "Thiếu trường bắt buộc 'reporter.name'.")
+    if not phone:
+        raise _field_error(errors.InvalidInput, "reporter.phone", "Thiếu trường bắt buộc 'reporter.phone'.")
+    return name, phone
+
+
+def _new_report(body: Any, caller: Principal, name: str, phone: str, now: datetime) -> Report:
+    """The report as received. Official e-mail goes to the account's verified address alone (None when it has
+    none): the body may add a contact name and phone, but must not make the system write to an address of its
+    choosing."""
+    return Report(
+        id=new_id(int(now.timestamp() * 1000)),
+        category=body.category,
+        description=body.description,
+        location=Location(body.location.lat, body.location.lng),
+        address=body.address,
+        occurred_at=body.occurred_at,
+        reporter=Reporter(sub=caller.sub, name=name, phone=phone, email=caller.email),
+        received_at=now,
+        is_test=body.is_test,
+        history=(
+            HistoryEntry(
+                at=now,
+                type="received",
+                actor_sub=caller.sub,
+                actor_role="tech" if caller.has("tech") else "citizen",
+                public_text="Hệ thống đã tiếp nhận phản ánh.",
+            ),
+        ),
+    )
+
+
+def _check_attachment(report: Report, caller: Principal, content_type: str, size: int, purpose: str) -> None:
+    """Whether the caller may attach this file to the report now (404, 403, 400, 409 otherwise)."""
+    from chalicelib.media import LIMITS
+
+    if purpose == "answer":
+        allowed = caller.has("officer") and caller.unit_code == report.unit_code and report.is_open
+    else:
+        allowed = caller.sub == report.reporter.sub and not report.is_closed
+    if not allowed:
+        # Whoever may not see the report is told it does not exist, whatever the purpose: a 403 on a
+        # hidden report and a 404 on an unknown one would tell outsiders which ids exist.
+        if not may_see(report, caller):
+            raise errors.ReportNotFound("Không tìm thấy phản ánh.")
+        raise errors.NotAllowed("Bạn không thể đính kèm tệp cho phản ánh này.")
+    max_bytes = LIMITS[content_type][0]
+    if size > max_bytes:
+        message = f"Tệp {content_type} chỉ được tối đa {max_bytes // (1024 * 1024)} MB."
+        raise _field_error(errors.InvalidInput, "size", message)
+    if sum(1 for m in report.media if m.purpose == purpose) >= MAX_ATTACHMENTS:
+        raise errors.AttachmentLimit(f"Mỗi phản ánh chỉ được đính kèm tối đa {MAX_ATTACHMENTS} tệp.")

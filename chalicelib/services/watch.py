@@ -8,7 +8,7 @@ each report consistently (the index may lag behind the table), and for every not
 2. sends ONE e-mail per unit listing its reports (reminders and breaches) and ONE escalation e-mail to the IOC
    listing every breach, through the e-mail sender plug-in (notify/senders.py);
 3. records each outcome in the ledger (`sent`, or `failed` so that the next sweep retries it);
-4. saves the report (optimistic version; on a concurrent update it re-reads and recomputes): a breach marks it
+4. saves the report (`ReportRepository.update`: on a concurrent update it re-reads and recomputes): a breach marks it
    overdue (`overdue_since`), and the keys of notices fully delivered go into `notices`, which moves the
    report's place in the sweep index to its next notice (or out of the index).
 
@@ -337,19 +337,13 @@ class DeadlineWatch:
 
     def _save(self, report: Report, now: datetime, breaches: list[Notice], delivered: list[str]) -> None:
         """Mark overdue and record delivered notices; on a concurrent update, re-read and recompute."""
-        for _ in range(5):
-            changed = record_outcome(report, now, breaches, delivered)
-            if changed is None:
-                return
-            try:
-                self.repo.save(changed)
-                return
-            except ConcurrentUpdate:
-                fresh = self.repo.get(report.id)
-                if fresh is None:
-                    return
-                report = fresh
-        logger.warning("deadline outcome not saved after retries", extra={"report_id": report.id})
+        try:
+            self.repo.update(
+                report.id, lambda current: record_outcome(current, now, breaches, delivered), first=report
+            )
+        except ConcurrentUpdate:
+            # The notices stay delivered in the ledger: the next sweep finds them done and records them then.
+            logger.warning("deadline outcome not saved after retries", extra={"report_id": report.id})
 
     # --- content ---
 

@@ -14,12 +14,12 @@ gives the instant, else its receipt), that instant is used, so its deadlines are
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
 
+from chalicelib import clock as clocks
 from chalicelib.domain.report import VN_OFFSET, HistoryEntry, Report, Routing, Status, parse_instant
 from chalicelib.services.stream import ReportChange
 
@@ -30,10 +30,6 @@ if TYPE_CHECKING:
 logger = Logger(service="fieldreport", child=True)
 
 IMPORTED = "imported"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def needs_routing(report: Report | None) -> bool:
@@ -118,7 +114,7 @@ def route(report: Report, now: datetime, repo: ReportRepository, locator: Locato
 
 def route_new_report(
     change: ReportChange,
-    clock: Callable[[], datetime] = _now,
+    clock: clocks.Clock = clocks.now,
     repo: ReportRepository | None = None,
     locator: Locator | None = None,
 ) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -25,6 +25,9 @@ from chalicelib.domain.report import parse_instant
 from chalicelib.routes.citizens import blueprint as citizens_blueprint
 from chalicelib.routes.console import console_blueprint
 from chalicelib.routes.open311 import bp as open311_routes
+from chalicelib.wiring import clock
+from chalicelib.wiring import handling_service as _handling
+from chalicelib.wiring import report_service as _services
 
 APP_NAME = "fieldreport"
 
@@ -96,12 +99,6 @@ REPORTS_STREAM_ARN = os.environ.get(
 MEDIA_BUCKET_NAME = os.environ.get("MEDIA_BUCKET", "fieldreport-dev-media")
 
 
-def clock() -> datetime:
-    """Now, to the millisecond: what is stored is what is answered."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
 @app.authorizer(ttl_seconds=60)
 def jwt_auth(auth_request: Any) -> AuthResponse:
     """Built-in authorizer: verifies the bearer JWT. A bad token is not rejected here but marked, so that the
@@ -113,13 +110,6 @@ def jwt_auth(auth_request: Any) -> AuthResponse:
             routes=["*"], principal_id="anonymous", context={"auth_error": e.code, "auth_message": e.message}
         )
     return AuthResponse(routes=["*"], principal_id=principal.sub, context=principal.to_context())
-
-
-def _services() -> Any:
-    from chalicelib.config import settings
-    from chalicelib.services.reports import ReportService
-
-    return ReportService(quota=settings().daily_report_quota)
 
 
 def _media_url(key: str, ttl_seconds: int | None = None) -> str:
@@ -395,12 +385,6 @@ def reconcile(event: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------- handling workflow (issue 5)
 
 
-def _handling() -> Any:
-    from chalicelib.services.handling import HandlingService
-
-    return HandlingService()
-
-
 @app.route("/v1/reports/{report_id}/actions", methods=["POST"], authorizer=jwt_auth)
 def act_on_report(report_id: str) -> Response:
     """One step of the handling (api.md "Actions"); 200 with the report as the caller may see it."""
@@ -516,7 +500,8 @@ def stats_table() -> Response:
     The IOC sees every unit and the province; an officer only their unit's row. `format=csv` for Excel."""
     from chalicelib.api.stats_schemas import StatsTable
     from chalicelib.domain.stats import table_csv
-    from chalicelib.services.stats import StatsService, check_period, table_dict
+    from chalicelib.services.stats import check_period, table_dict
+    from chalicelib.wiring import stats_service
 
     request = app.current_request
     caller = http.principal_from_request(request)
@@ -533,7 +518,7 @@ def stats_table() -> Response:
         return v
 
     fmt = http.parse_query(params, "format", _format, "'json' hoặc 'csv'") or "json"
-    view = StatsService().view(start, end, caller)
+    view = stats_service().view(start, end, caller)
     if fmt == "csv":
         filename = f"thong-ke-paht-{start.isoformat()}_{end.isoformat()}.csv"
         return Response(
@@ -553,9 +538,9 @@ def stats_table() -> Response:
 def weekly_report(event: Any) -> dict[str, Any]:
     """The weekly IOC report (issue 6): last week's table and the year to date, e-mailed to the IOC. "Now" is
     the event's scheduled time, so a replay (`make weekly AT=...`) reports the week it would have."""
-    from chalicelib.services.stats import StatsService
+    from chalicelib.wiring import stats_service
 
-    summary = StatsService().weekly_report(parse_instant(event.time))
+    summary = stats_service().weekly_report(parse_instant(event.time))
     logger.info("weekly report", extra={k: v for k, v in summary.items() if k != "recipients"})
     return summary
 

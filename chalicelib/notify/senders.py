@@ -13,7 +13,7 @@ emulator and writes what its SES and SNS accepted to the outbox folder (infra/lo
 its snapshot, which is why the app never writes that folder itself: an e-mail written before a crash and
 sent again after the restore would arrive twice. Tests keep SES on moto (they read what it accepted) and
 plug a fake (`RecordingSender`, or one that refuses) where they need one; a unit test hands a fake to the
-service directly. Services take `sender: Sender`, `registry()` when none is given.
+service directly. Services take `sender: Sender`, and `chalicelib.wiring` gives them `registry()`.
 """
 
 from __future__ import annotations

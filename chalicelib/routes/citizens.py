@@ -42,7 +42,7 @@ def nearby_item(found: Any, now: datetime) -> dict[str, Any]:
 
 def possible_duplicates_view(report: Any) -> list[dict[str, Any]]:
     """`possible_duplicates` of the submit answer (issue 15): id, status, a short description, distance."""
-    from chalicelib.services.citizens import CitizenService
+    from chalicelib.wiring import citizen_service
 
     return [
         {
@@ -52,7 +52,7 @@ def possible_duplicates_view(report: Any) -> list[dict[str, Any]]:
             "description": n.report.description[:200],
             "distance_m": round(n.distance_m),
         }
-        for n in CitizenService().possible_duplicates(report)
+        for n in citizen_service().possible_duplicates(report)
     ]
 
 
@@ -72,9 +72,9 @@ def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:
     bp = Blueprint(__name__)
 
     def service() -> Any:
-        from chalicelib.services.citizens import CitizenService
+        from chalicelib.wiring import citizen_service
 
-        return CitizenService()
+        return citizen_service()
 
     @bp.route("/v1/reports/nearby", methods=["GET"])
     def nearby_reports() -> Response:

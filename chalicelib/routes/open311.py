@@ -8,13 +8,15 @@ from __future__ import annotations
 import functools
 import importlib
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from chalice import Blueprint, Response
 
 from chalicelib.api import http
+from chalicelib.wiring import api_keys as _keys
+from chalicelib.wiring import clock
+from chalicelib.wiring import open311_service as _service
 
 
 class _Wire:
@@ -32,24 +34,6 @@ logger = Logger(service="fieldreport")
 
 BASE = "/open311/v2"
 FORM = ["application/x-www-form-urlencoded", "multipart/form-data", "application/json", "text/plain"]
-
-
-def clock() -> datetime:
-    """Now, to the millisecond (as app.py's clock: what is stored is what is answered)."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
-def _service() -> Any:
-    from chalicelib.services.open311 import Open311Service
-
-    return Open311Service()
-
-
-def _keys() -> Any:
-    from chalicelib.services.open311 import ApiKeys
-
-    return ApiKeys()
 
 
 def _media_url(key: str) -> str:

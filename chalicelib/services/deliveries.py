@@ -146,16 +146,22 @@ class Deliveries:
         return _row(after)
 
 
-# The handlers' entry points.
+# The handlers' entry points, with the services wiring builds.
 
 
 def listing(status: str, limit: int, cursor: str | None) -> dict[str, Any]:
-    return Deliveries().listing(status, limit, cursor)
+    from chalicelib import wiring
+
+    return wiring.deliveries().listing(status, limit, cursor)
 
 
 def resend(ref: str, now: datetime) -> dict[str, Any]:
-    return Deliveries().resend(ref, now)
+    from chalicelib import wiring
+
+    return wiring.deliveries().resend(ref, now)
 
 
 def retry_due(now: datetime, limit: int = MAX_PER_RUN) -> dict[str, int]:
-    return Deliveries().retry_due(now, limit)
+    from chalicelib import wiring
+
+    return wiring.deliveries().retry_due(now, limit)

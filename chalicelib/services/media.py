@@ -130,4 +130,7 @@ def _slot(report: Report | None, key: str) -> Media | None:
 
 
 def process_upload(key: str, size: int) -> Media | None:
-    return MediaService().process_upload(key, size)
+    """The S3 event's entry point, with the services wiring builds."""
+    from chalicelib import wiring
+
+    return wiring.media_service().process_upload(key, size)

@@ -120,9 +120,9 @@ def reconcile(
 
         repo = ReportRepository()
     if deliveries is None:
-        from chalicelib.services.deliveries import Deliveries
+        from chalicelib import wiring
 
-        deliveries = Deliveries()
+        deliveries = wiring.deliveries()
     counts = {"routed": 0, "unroutable": 0, "failed": 0, "skipped": 0}
     for report in repo.unrouted(now - STUCK_AFTER, MAX_REPORTS_PER_RUN):
         counts[reroute(report, now, repo, locator)] += 1

@@ -381,4 +381,6 @@ def cell_differences(
 
 def apply_change(change: ReportChange) -> None:
     """Statistics counters: add this change's delta to the cells, exactly once per stream event."""
-    StatsService().apply_change(change)
+    from chalicelib import wiring
+
+    wiring.stats_service().apply_change(change)

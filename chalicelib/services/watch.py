@@ -526,12 +526,16 @@ def retry_owed(owed: ledger.Owed, now: datetime, sender: senders.Sender) -> bool
 
 def run_sweep(now: datetime) -> SweepResult:
     """The scheduled sweep as of `now` (the event's time)."""
-    return DeadlineWatch().run_sweep(now)
+    from chalicelib import wiring
+
+    return wiring.deadline_watch().run_sweep(now)
 
 
 def daily_digest(now: datetime) -> DigestResult:
     """The daily digest as of `now` (the event's time); `result.raise_if_incomplete()` after publishing."""
-    return DeadlineWatch().daily_digest(now)
+    from chalicelib import wiring
+
+    return wiring.deadline_watch().daily_digest(now)
 
 
 __all__ = [

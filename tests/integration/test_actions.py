@@ -486,9 +486,9 @@ def test_a_failed_send_is_retried_and_then_sent_once(client, officer):
 
 
 def test_the_stream_tells_the_citizen_through_the_registered_consumer(client, officer):
-    from chalicelib.services.stream import CONSUMERS
+    from chalicelib.wiring import stream_consumers
 
-    assert "chalicelib.services.citizen_notify:notify_reporter" in CONSUMERS
+    assert "notify_reporter" in [c.__name__ for c in stream_consumers()]
     report = stored_report()
     before = stored(report.id)
     act(client, report.id, officer, {"type": "resolve", "answer": "Đã xử lý xong."})

@@ -68,3 +68,12 @@ def test_an_email_parcel_carries_everything_the_message_needs():
     )
     assert parcel.channel == senders.EMAIL and parcel.recipients == ("ioc@x.vn", "lanh.dao@x.vn")
     assert parcel.attachments[0][0] == "bang.csv" and parcel.unit_code == ""
+
+
+def test_the_composition_root_hands_every_service_the_one_sender_and_the_one_clock():
+    from chalicelib import clock, wiring
+
+    assert wiring.sender() is senders.registry()
+    assert wiring.clock is clock.now
+    instant = clock.now()
+    assert instant.tzinfo is not None and instant.microsecond % 1000 == 0

@@ -111,7 +111,15 @@ def _consumer(function: Any, **dependencies: Any) -> Consumer:
 
 def stream_consumers() -> list[Consumer]:
     """The reports table's stream consumers, in order (services/stream.py hands each change to every one)."""
-    from chalicelib.services import citizen_channels, citizen_notify, forwarding, imports, routing, stream
+    from chalicelib.services import (
+        citizen_channels,
+        citizen_notify,
+        forwarding,
+        imports,
+        routing,
+        stats,
+        stream,
+    )
 
     messages = sender()
     return [
@@ -120,7 +128,7 @@ def stream_consumers() -> list[Consumer]:
         _consumer(routing.route_new_report, clock=clock),
         _consumer(forwarding.forward_to_unit, clock=clock, sender=messages),
         # statistics counters (issue 7), and the old system's outcome of an imported report (issue 17)
-        stats_service().apply_change,
+        stats.apply_change,  # through stats_service()
         imports.complete_imported,
         # telling the citizen (issue 5)
         _consumer(citizen_notify.notify_reporter, sender=messages, clock=clock),

@@ -44,6 +44,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.report import parse_instant, utc_text
@@ -138,8 +139,10 @@ def word(status: str | None) -> str | None:
 
 
 def backoff(attempts: int) -> timedelta:
-    """The wait after the `attempts`-th failed attempt: 5 min, 10, 20, 40, 80, then every 2 h."""
-    return min(FIRST_DELAY * 2 ** max(attempts - 1, 0), MAX_DELAY)
+    """The wait after the `attempts`-th failed attempt: 5 min, 10, 20, 40, 80, then every 2 h. (The exponent is
+    bounded: attempts keep counting across the IOC's resends, and 5 min × 2⁴⁰ is no longer a timedelta.)"""
+    doublings: int = min(max(attempts - 1, 0), 10)
+    return min(FIRST_DELAY * (1 << doublings), MAX_DELAY)
 
 
 def error_name(exc: BaseException) -> str:
@@ -155,7 +158,7 @@ def expires(at: datetime, ttl: timedelta) -> Any:
     return LedgerItem.expires_at.set(_cal.timegm((at + ttl).utctimetuple()))
 
 
-def _index(partition: str, at: datetime, pk: str, sk: str) -> list[Any]:
+def _index(partition: str, at: datetime, pk: str, sk: str) -> list[Action]:
     return [LedgerItem.gsi1pk.set(partition), LedgerItem.gsi1sk.set(f"{utc_text(at)}#{pk}#{sk}")]
 
 
@@ -171,7 +174,7 @@ def claim(pk: str, sk: str, kind: Kind, now: datetime, data: dict[str, Any] | No
         | (LedgerItem.status == FAILED)
         | (LedgerItem.status.is_in(CLAIMED, "sending") & (LedgerItem.updated_at < stale))
     )
-    actions = [
+    actions: list[Action] = [
         LedgerItem.status.set(CLAIMED),
         LedgerItem.attempts.add(1),
         LedgerItem.updated_at.set(utc_text(now)),
@@ -198,7 +201,7 @@ def claim(pk: str, sk: str, kind: Kind, now: datetime, data: dict[str, Any] | No
 def done(claim: Claim, now: datetime, reference: str | None = None) -> None:
     """The effect happened: nobody claims it again, and it is owed no more. `reference`: the channel's own id
     of it (an SES message id, an HTTP status), kept with the record's data."""
-    actions = [
+    actions: list[Action] = [
         LedgerItem.status.set(DONE),
         LedgerItem.updated_at.set(utc_text(now)),
         LedgerItem.gsi1pk.remove(),
@@ -216,7 +219,7 @@ def fail(claim: Claim, now: datetime, error: str) -> None:
     retry = dict(claim.retry)
     first = _instant(retry.get("first_failed_at")) or now
     retry.update(kind=claim.kind.name, first_failed_at=utc_text(first), last_error=error[:ERROR_CHARS])
-    outcome, index = FAILED, []
+    outcome, index = FAILED, list[Action]()
     if claim.kind.owed and now - first >= GIVE_UP_AFTER:
         retry.update(given_up_at=utc_text(now), next_attempt_at=None)
         outcome, index = GIVEN_UP, _index(GIVEN_UP_PARTITION, now, claim.pk, claim.sk)

@@ -139,3 +139,10 @@ def test_error_names_never_carry_the_message():
     refused = ClientError({"Error": {"Code": "MessageRejected", "Message": "an.nguyen@example.vn"}}, "Send")
     assert error_name(refused) == "ClientError:MessageRejected"
     assert error_name(ConnectionError("an.nguyen@example.vn unreachable")) == "ConnectionError"
+
+
+def test_the_backoff_doubles_up_to_two_hours_however_many_attempts_the_resends_added():
+    from chalicelib.store.ledger import backoff
+
+    minutes = [backoff(n) // timedelta(minutes=1) for n in (1, 2, 3, 4, 5, 6, 50)]
+    assert minutes == [5, 10, 20, 40, 80, 120, 120]

@@ -240,9 +240,11 @@ def fail(claim: Claim, now: datetime, error: str) -> None:
 def fail_unclaimed(pk: str, sk: str, kind: Kind, now: datetime, error: str) -> None:
     """`fail` for an attempt that broke before it could record anything (a bug, the table unreachable for a
     moment): the record stays owed, with its next attempt after the backoff, instead of being due again at
-    once."""
+    once. A record done or given up meanwhile is left as it is: marking it failed would send it again."""
     bind()
     item = LedgerItem.get(pk, sk, consistent_read=True)
+    if word(item.status) in (DONE, GIVEN_UP):
+        return
     attempts = int(item.attempts or 0)
     fail(Claim(pk, sk, kind, attempts, dict(item.data or {}), dict(item.retry or {})), now, error)
 

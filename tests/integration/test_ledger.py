@@ -146,3 +146,17 @@ def test_the_backoff_doubles_up_to_two_hours_however_many_attempts_the_resends_a
 
     minutes = [backoff(n) // timedelta(minutes=1) for n in (1, 2, 3, 4, 5, 6, 50)]
     assert minutes == [5, 10, 20, 40, 80, 120, 120]
+
+
+def test_a_retry_that_broke_after_the_effect_was_done_does_not_make_it_owed_again(ledger):
+    key = ("citizen#R7", "entry#00004")
+    claim = ledger.claim(*key, ledger.CITIZEN, T0)
+    ledger.done(claim, T0)
+    ledger.fail_unclaimed(*key, ledger.CITIZEN, T0 + timedelta(seconds=1), "RuntimeError")
+    assert ledger.status(*key) == ledger.DONE and _owed(ledger) == []
+    other = ("citizen#R7", "entry#00005")
+    ledger.fail(ledger.claim(*other, ledger.CITIZEN, T0), T0, "ClientError:Throttling")
+    ledger.fail_unclaimed(*other, ledger.CITIZEN, T0 + timedelta(minutes=5), "RuntimeError")
+    (owed,) = _owed(ledger)
+    assert (owed.status, owed.last_error) == ("failed", "RuntimeError")
+    assert owed.next_attempt_at == T0 + timedelta(minutes=10)

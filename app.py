@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import os
-from datetime import UTC, datetime
 from typing import Any
 
 from chalice import AuthResponse, Chalice, ConvertToMiddleware, Cron, Rate, Response
@@ -23,6 +22,7 @@ from chalicelib.routes import citizens, deliveries, events, handling, reference,
 from chalicelib.routes.common import logger, metrics
 from chalicelib.routes.console import console_blueprint
 from chalicelib.routes.open311 import bp as open311_routes
+from chalicelib.wiring import clock
 
 APP_NAME = "fieldreport"
 
@@ -66,12 +66,6 @@ REPORTS_STREAM_ARN = os.environ.get(
     "arn:aws:dynamodb:ap-southeast-1:000000000000:table/fieldreport-dev-reports/stream/1970-01-01T00:00:00.000",
 )
 MEDIA_BUCKET_NAME = os.environ.get("MEDIA_BUCKET", "fieldreport-dev-media")
-
-
-def clock() -> datetime:
-    """Now, to the millisecond: what is stored is what is answered."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 @app.authorizer(ttl_seconds=60)

@@ -70,12 +70,13 @@ def _stream() -> None:
 
 def _calendar() -> None:
     """The working calendar's tables for this year and the next (deadlines are computed in them)."""
-    from datetime import UTC, date, datetime
+    from datetime import date
 
+    from chalicelib import clock
     from chalicelib.domain.calendar import WorkingCalendar
 
     calendar = WorkingCalendar.default()
-    year = datetime.now(UTC).year  # a snapshot lives for months at most: the years it will be asked about
+    year = clock.now().year  # a snapshot lives for months at most: the years it will be asked about
     for y in (year, year + 1):
         calendar.is_working_day(date(y, 6, 1))
 

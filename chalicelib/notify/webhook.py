@@ -13,16 +13,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chalicelib.domain.report import Report
+    from chalicelib.domain.units import Unit
 
 SIGNATURE_HEADER = "X-PAHT-Signature"
 TIMESTAMP_HEADER = "X-PAHT-Timestamp"
 DELIVERY_HEADER = "X-PAHT-Delivery"
 USER_AGENT = "PAHT-DienBien-Webhook/1"
 TIMEOUT_SECONDS = 10.0
+EVENT_ASSIGNED = "report.assigned"
 
 
 class WebhookError(Exception):
@@ -82,3 +89,25 @@ def post(
     if not 200 <= status < 300:
         raise WebhookError(status)
     return status
+
+
+def assigned_body(report: Report, unit: Unit, delivery_id: str, now: datetime) -> bytes:
+    """The JSON a unit's system receives when a report is assigned to it: the report as an officer of that unit
+    sees it in the API (the private view, rendered by chalicelib/api/views.py: one view for every edge)."""
+    from chalicelib.api.views import report_view
+    from chalicelib.domain.access import unit_actor
+    from chalicelib.domain.report import vn_time
+    from chalicelib.media import read_url
+    from chalicelib.notify import links
+
+    sent_at = vn_time(now)
+    assert sent_at is not None
+    payload = {
+        "event": EVENT_ASSIGNED,
+        "delivery_id": delivery_id,
+        "sent_at": sent_at.isoformat(),
+        "unit": {"code": unit.code, "name": unit.name},
+        "report": report_view(report, unit_actor(unit.code), now, read_url),
+        "links": {"report": links.console_report_url(report.id)},
+    }
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -54,7 +54,7 @@ def nearby_item(found: Any, now: datetime) -> dict[str, Any]:
 
 def possible_duplicates_view(report: Any) -> list[dict[str, Any]]:
     """`possible_duplicates` of the submit answer (issue 15): id, status, a short description, distance."""
-    from chalicelib.services.citizens import CitizenService
+    from chalicelib.wiring import citizen_service
 
     return [
         {
@@ -64,7 +64,7 @@ def possible_duplicates_view(report: Any) -> list[dict[str, Any]]:
             "description": n.report.description[:200],
             "distance_m": round(n.distance_m),
         }
-        for n in CitizenService().possible_duplicates(report)
+        for n in citizen_service().possible_duplicates(report)
     ]
 
 
@@ -81,9 +81,9 @@ def _notifications(profile: Any, channels: list[str]) -> dict[str, Any]:
 
 
 def _service() -> Any:
-    from chalicelib.services.citizens import CitizenService
+    from chalicelib.wiring import citizen_service
 
-    return CitizenService()
+    return citizen_service()
 
 
 def _op(method: str, path: str, summary: str, **kw: Any) -> c.Op:

@@ -44,10 +44,10 @@ def console_blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Bluepri
     def report_actions(report_id: str) -> Response:
         """The actions the caller may take on the report now, so the console offers no button the API refuses."""
         from chalicelib.api.console_schemas import actions_view
-        from chalicelib.services.console import ConsoleService
+        from chalicelib.wiring import console_service
 
         caller = http.actor_from_request(bp.current_request)
-        result = ConsoleService().actions(report_id, caller)
+        result = console_service().actions(report_id, caller)
         return http.json_response(actions_view(result), headers={"Cache-Control": "no-store"})
 
     @operation(
@@ -69,13 +69,13 @@ def console_blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Bluepri
         """Every report of the province for the IOC, newest first, with the console's filters."""
         from chalicelib.api.action_schemas import inbox_row
         from chalicelib.api.console_schemas import province_filters
-        from chalicelib.services.console import ConsoleService
+        from chalicelib.wiring import console_service
 
         request = bp.current_request
         caller = http.actor_from_request(request)
         query = province_filters(request.query_params)
         now = clock()
-        page = ConsoleService().province(caller, now=now, **query)
+        page = console_service().province(caller, now=now, **query)
         return http.json_response(
             {"items": [inbox_row(r, now) for r in page.items], "next_cursor": page.next_cursor}
         )

@@ -71,8 +71,8 @@ def daily_digest(event: Any) -> dict[str, Any]:
 def weekly_report(event: Any) -> dict[str, Any]:
     """The weekly IOC report (issue 6): last week's table and the year to date, e-mailed to the IOC. "Now" is
     the event's scheduled time, so a replay (`make weekly AT=...`) reports the week it would have."""
-    from chalicelib.services.stats import StatsService
+    from chalicelib.wiring import stats_service
 
-    summary = StatsService().weekly_report(parse_instant(event.time))
+    summary = stats_service().weekly_report(parse_instant(event.time))
     logger.info("weekly report", extra={k: v for k, v in summary.items() if k != "recipients"})
     return dict(summary)

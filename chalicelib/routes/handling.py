@@ -33,9 +33,9 @@ INBOX_QUERY = (
 
 
 def _handling() -> Any:
-    from chalicelib.services.handling import HandlingService
+    from chalicelib.wiring import handling_service
 
-    return HandlingService()
+    return handling_service()
 
 
 def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:

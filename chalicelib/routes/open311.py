@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import importlib
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from chalice import Blueprint, Response
@@ -18,6 +17,9 @@ from chalicelib.api import http
 from chalicelib.domain import access
 from chalicelib.routes.common import logger
 from chalicelib.routes.operation import operation
+from chalicelib.wiring import api_keys as _keys
+from chalicelib.wiring import clock
+from chalicelib.wiring import open311_service as _service
 
 
 class _Wire:
@@ -50,24 +52,6 @@ def _spec(path: str, method: str) -> Any:
 
 def _geo(method: str, path: str, summary: str, **kw: Any) -> c.Op:
     return c.Op(method, BASE + path, summary, raw=_spec(path, method), **kw)
-
-
-def clock() -> datetime:
-    """Now, to the millisecond (as app.py's clock: what is stored is what is answered)."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
-def _service() -> Any:
-    from chalicelib.services.open311 import Open311Service
-
-    return Open311Service()
-
-
-def _keys() -> Any:
-    from chalicelib.services.open311 import ApiKeys
-
-    return ApiKeys()
 
 
 def _media_url(key: str) -> str:

@@ -38,10 +38,9 @@ PUBLIC_QUERY = (
 
 
 def _service() -> Any:
-    from chalicelib.config import settings
-    from chalicelib.services.reports import ReportService
+    from chalicelib.wiring import report_service
 
-    return ReportService(quota=settings().daily_report_quota)
+    return report_service()
 
 
 def blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Blueprint:

@@ -43,7 +43,8 @@ def blueprint(authorizer: Any) -> Blueprint:
         from chalicelib.api.stats_schemas import StatsTable
         from chalicelib.domain.instants import parse_day
         from chalicelib.domain.stats import table_csv
-        from chalicelib.services.stats import StatsService, check_period, table_dict
+        from chalicelib.services.stats import check_period, table_dict
+        from chalicelib.wiring import stats_service
 
         caller = http.actor_from_request(bp.current_request)
         params = query_params(bp)
@@ -51,7 +52,7 @@ def blueprint(authorizer: Any) -> Blueprint:
             http.parse_query(params, "from", parse_day, DAY), http.parse_query(params, "to", parse_day, DAY)
         )
         fmt = http.parse_query(params, "format", _format, "'json' hoặc 'csv'") or "json"
-        table = StatsService().view(start, end, caller)
+        table = stats_service().view(start, end, caller)
         if fmt == "json":
             body = StatsTable.model_validate(table_dict(table)).model_dump(mode="json", by_alias=True)
             return http.json_response(body)

@@ -8,20 +8,21 @@ For each change of a report:
 - a report rejected as a duplicate makes its reporter a follower of the original;
 - a reopened report is e-mailed to its unit at once.
 
-Every message is claimed in the once-only ledger (store/once.py) before it is sent, exactly as the citizen
-e-mail is: pk `citizen#<report id>`, sk `entry#<index>#<channel>#<sub>[#<device>]` (the unit's reopen notice:
-pk `unit-reopen#<report id>`, sk `entry#<index>`). A redelivered stream record sends nothing twice; a failed
-send releases its claim and the record is retried (after the other messages were tried).
+Every message is claimed in the once-only ledger (store/ledger.py) before it is sent, exactly as the citizen
+e-mail is: pk `citizen#<report id>`, sk `entry#<index>#<channel>#<sub>[#<device>]`, kinds `push`, `sms`,
+`follower` (the unit's reopen notice: pk `unit-reopen#<report id>`, sk `entry#<index>`, kind `reopen`). Every
+message leaves through the one sender (notify/senders.py), on its channel. A redelivered stream record sends
+nothing twice; a failed send is recorded and the record is retried (after the other messages were tried).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
+from chalicelib import clock as clocks
 from chalicelib.domain.citizens import (
     EMAIL,
     FOLLOWER_STEPS,
@@ -34,13 +35,16 @@ from chalicelib.domain.citizens import (
     told_step,
 )
 from chalicelib.domain.report import VN_OFFSET, HistoryEntry, Report
+from chalicelib.notify import links, senders
 from chalicelib.services.stream import ReportChange
-from chalicelib.store.retries import Owed
+from chalicelib.store import ledger
 
 logger = Logger(service="fieldreport", child=True)
 
-# Kinds of owed deliveries (services/deliveries.KINDS): push, SMS, and a follower's e-mail.
-KIND_OF = {PUSH: "push", SMS: "sms", EMAIL: "follower"}
+# The ledger's kind of each channel's messages (services/deliveries.KINDS retries them).
+KIND_OF = {PUSH: ledger.PUSH, SMS: ledger.SMS, EMAIL: ledger.FOLLOWER}
+# The sender's channel of each of the citizen's channels.
+CHANNEL_OF = {PUSH: senders.PUSH, SMS: senders.SMS, EMAIL: senders.EMAIL}
 
 
 @dataclass(frozen=True)
@@ -85,13 +89,6 @@ def _unit_name(code: str | None) -> str | None:
     return unit.name if unit else code
 
 
-def _link(report_id: str) -> str:
-    """What a citizen opens: the public page of the report (notify/links.py builds every link)."""
-    from chalicelib.notify.links import public_report_url
-
-    return public_report_url(report_id)
-
-
 def messages_for(report: Report, index: int, entry: HistoryEntry, listener: Listener) -> list[Message]:
     """The messages one listener gets for one entry, on the channels they chose (or the default)."""
     from chalicelib.store.citizens import CitizenStore
@@ -101,7 +98,11 @@ def messages_for(report: Report, index: int, entry: HistoryEntry, listener: List
     channels = channels_for(profile.channels, bool(profile.devices), bool(email))
     original = (report.rejection or {}).get("duplicate_of")
     text = phone_text(
-        told_step(entry, report), report.id, _link(report.id), _unit_name(report.unit_code), original
+        told_step(entry, report),
+        report.id,
+        links.public_report_url(report.id),
+        _unit_name(report.unit_code),
+        original,
     )
     subject = "Cập nhật phản ánh hiện trường" + ("" if listener.reporter else " bạn theo dõi")
     pk, base = f"citizen#{report.id}", f"entry#{index:05d}"
@@ -119,44 +120,37 @@ def messages_for(report: Report, index: int, entry: HistoryEntry, listener: List
     return out
 
 
-def _send(message: Message) -> object:
-    from chalicelib.notify import phone
-
-    if message.channel == PUSH:
-        return phone.send_push(message.to, message.subject, message.text, message.report_id)
-    if message.channel == SMS:
-        return phone.send_sms(message.to, message.text)
-    from chalicelib.notify.email import send_email
-
-    return send_email([message.to], message.subject, message.text, None)
-
-
-Send = Callable[[Message], object]
+def parcel_of(message: Message) -> senders.Parcel:
+    """The message as its channel sends it: a push (title and text), an SMS, or a short e-mail."""
+    return senders.Parcel(
+        channel=CHANNEL_OF[message.channel],
+        recipients=(message.to,),
+        subject=message.subject,
+        text=message.text,
+        report_id=message.report_id,
+    )
 
 
-def deliver(messages: list[Message], send: Send = _send, clock: Callable[[], datetime] | None = None) -> int:
+def deliver(
+    messages: list[Message], sender: senders.Sender | None = None, clock: clocks.Clock = clocks.now
+) -> int:
     """Send each message once (ledger claim first); returns how many were sent now. Tries every message and
     raises the first failure afterwards, so the stream retries only what is missing."""
-    from chalicelib.store import once
-
-    now = clock or (lambda: datetime.now(UTC))
+    sender = sender or senders.registry()
     sent, failure = 0, None
     for m in messages:
-        if not once.claim(m.pk, m.sk, now()):
+        now = clock()
+        claim = ledger.claim(m.pk, m.sk, KIND_OF[m.channel], now)
+        if claim is None:
             continue
         try:
-            send(m)
+            sender.send(parcel_of(m))
         except Exception as exc:
-            from chalicelib.store import retries
-
-            once.release(m.pk, m.sk, now())
-            retries.schedule(
-                m.pk, m.sk, KIND_OF[m.channel], now(), type(exc).__name__
-            )  # retried by the reconciler
+            ledger.fail(claim, now, ledger.error_name(exc))  # retried by the reconciler
             logger.exception("citizen message failed", extra={"report_id": m.report_id, "channel": m.channel})
             failure = failure or exc
             continue
-        once.done(m.pk, m.sk, now())
+        ledger.done(claim, clock())
         sent += 1
         logger.info("citizen told", extra={"report_id": m.report_id, "channel": m.channel})
     if failure is not None:
@@ -192,12 +186,20 @@ def wants_email(sub: str) -> bool:
     return chosen is None or EMAIL in chosen
 
 
-def notify_channels(change: ReportChange) -> None:
+def notify_channels(
+    change: ReportChange, sender: senders.Sender | None = None, clock: clocks.Clock = clocks.now
+) -> None:
     """Stream consumer: push, SMS and followers' e-mails; duplicates followed; the unit told of a reopening."""
+    sender = sender or senders.registry()
+    steps = (
+        lambda: _follow_original(change),
+        lambda: _tell_unit_of_reopening(change, sender, clock()),
+        lambda: deliver(planned(change), sender, clock),
+    )
     failure: Exception | None = None
-    for step in (_follow_original, _tell_unit_of_reopening, lambda c: deliver(planned(c))):
+    for step in steps:
         try:
-            step(change)
+            step()
         except Exception as exc:
             failure = failure or exc
     if failure is not None:
@@ -228,12 +230,9 @@ def _follow_original(change: ReportChange) -> None:
         logger.info("duplicate of a report that is not public", extra={"report_id": new.id})
 
 
-def _tell_unit_of_reopening(change: ReportChange) -> None:
+def _tell_unit_of_reopening(change: ReportChange, sender: senders.Sender, now: datetime) -> None:
     """A reopened report goes back to its unit at once: an e-mail to the unit's addresses, once."""
     from chalicelib.domain.units import UnitRegistry
-    from chalicelib.notify.email import send_email
-    from chalicelib.notify.links import console_report_url
-    from chalicelib.store import once
 
     old, new = change.old, change.new
     if old is None or new is None:
@@ -242,26 +241,27 @@ def _tell_unit_of_reopening(change: ReportChange) -> None:
         unit = UnitRegistry.default().get(new.unit_code) if new.unit_code else None
         if entry.type != REOPENED or unit is None or not unit.emails:
             continue
-        pk, sk = f"unit-reopen#{new.id}", f"entry#{i:05d}"
-        if not once.claim(pk, sk):
+        claim = ledger.claim(f"unit-reopen#{new.id}", f"entry#{i:05d}", ledger.REOPEN, now)
+        if claim is None:
             continue
         due = f"{new.due_at.astimezone(VN_OFFSET):%H:%M ngày %d/%m/%Y}" if new.due_at else ""
         text = (
             f"Phản ánh {new.id} đã được người phản ánh đề nghị xử lý lại.\n"
-            f"Lý do: {entry.public_text or ''}\nThời hạn giải quyết mới: {due}\nXử lý: {console_report_url(new.id)}\n"
+            f"Lý do: {entry.public_text or ''}\nThời hạn giải quyết mới: {due}\n"
+            f"Xử lý: {links.console_report_url(new.id)}\n"
         )
+        subject = f"Phản ánh được mở lại: {new.id}"
         try:
-            send_email(list(unit.emails), f"Phản ánh được mở lại: {new.id}", text, None)
-        except Exception:
-            once.release(pk, sk)
+            sender.send(senders.email(unit.emails, subject, text, report_id=new.id, unit_code=unit.code))
+        except Exception as exc:
+            ledger.fail(claim, now, ledger.error_name(exc))  # the stream's retry claims it again
             raise
-        once.done(pk, sk)
+        ledger.done(claim, now)
 
 
-def retry_owed(owed: Owed, now: datetime) -> bool:
+def retry_owed(owed: ledger.Owed, now: datetime, sender: senders.Sender) -> bool:
     """The reconciler's retry of one push, SMS or follower e-mail (services/deliveries.py): the message is
     rebuilt from the report's history entry and the listener, then sent once; given up if either is gone."""
-    from chalicelib.store import retries
     from chalicelib.store.citizens import CitizenStore
     from chalicelib.store.reports import ReportRepository
 
@@ -279,9 +279,9 @@ def retry_owed(owed: Owed, now: datetime) -> bool:
         entry = report.history[int(index)]
         wanted = [m for m in messages_for(report, int(index), entry, listener) if m.sk == sk]
     if not wanted:
-        retries.give_up(pk, sk, owed.kind, now, "Superseded")
+        ledger.give_up(pk, sk, owed.kind, now, "Superseded")
         return False
     try:
-        return deliver(wanted, clock=lambda: now) == 1
+        return deliver(wanted, sender, clock=lambda: now) == 1
     except Exception:
         return False  # recorded and scheduled again by `deliver`

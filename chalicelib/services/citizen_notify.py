@@ -2,23 +2,25 @@
 are e-mailed to the reporter, where the reporter gave an e-mail, in Vietnamese.
 
 The app reads the same news from the report's public timeline; the e-mail is a copy that goes out once per
-(report, history entry): the consumer claims `citizen#<report id>` / `entry#<index>` in the ledger with a
-conditional write before sending (store/once.py), so a redelivered stream batch sends nothing twice. A failed
-send releases the claim and raises, so the record comes back as a batch item failure and is retried.
+(report, history entry): the consumer claims `citizen#<report id>` / `entry#<index>` in the once-only ledger
+(store/ledger.py, kind `citizen`) before sending, so a redelivered stream batch sends nothing twice. A failed
+send is recorded (and scheduled for the reconciler) and raised, so the record comes back as a batch item failure
+and is retried.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
+from chalicelib import clock as clocks
 from chalicelib.domain.report import HistoryEntry, Report, Status
+from chalicelib.notify import senders
 from chalicelib.notify.links import public_report_url
 from chalicelib.services.stream import ReportChange
+from chalicelib.store import ledger
 
 logger = Logger(service="fieldreport", child=True)
 
@@ -101,7 +103,7 @@ def compose(notice: CitizenNotice) -> tuple[str, str, str]:
             Status.REJECTED: "Phản ánh của Ông/Bà không được tiếp nhận xử lý.",
             Status.RECEIVED: "Hệ thống đã tiếp nhận phản ánh của Ông/Bà.",
         }[report.status]
-    context: dict[str, Any] = {
+    context: dict[str, object] = {
         "subject": subject,
         "letter": letter,
         "headline": headline,
@@ -120,52 +122,35 @@ def compose(notice: CitizenNotice) -> tuple[str, str, str]:
     return subject, render("citizen_status.txt", **context), render("citizen_status.html", **context)
 
 
-Sender = Callable[[list[str], str, str, str | None], object]
+KIND = ledger.CITIZEN
 
 
-def _send(to: list[str], subject: str, text: str, html: str | None) -> object:
-    from chalicelib.notify.email import send_email
-
-    return send_email(to, subject, text, html)
-
-
-KIND = "citizen"  # this effect's kind in the list of what is still owed (services/deliveries.py)
-
-
-def tell(notice: CitizenNotice, send: Sender, now: datetime) -> bool:
-    """E-mail one notice, once: claim, send, record. A failure releases the claim, is scheduled for another
-    attempt (store/retries.py) and raises. False when it was sent already (or is being sent)."""
-    from chalicelib.store import once, retries
-
-    pk, sk = notice.ledger_key
-    if not once.claim(pk, sk, now):
+def tell(notice: CitizenNotice, sender: senders.Sender, now: datetime) -> bool:
+    """E-mail one notice, once: claim, send, record. A failure is recorded (the ledger schedules another
+    attempt) and raised. False when it was sent already (or is being sent)."""
+    claim = ledger.claim(*notice.ledger_key, KIND, now)
+    if claim is None:
         return False
     email = notice.report.reporter.email
     assert email is not None
     try:
         subject, text, html = compose(notice)
-        send([email], subject, text, html)
+        sender.send(senders.email([email], subject, text, html, report_id=notice.report.id))
     except Exception as exc:
-        once.release(pk, sk, now)
-        retries.schedule(pk, sk, KIND, now, _error_name(exc))
+        ledger.fail(claim, now, ledger.error_name(exc))
         logger.exception(
             "citizen e-mail failed", extra={"report_id": notice.report.id, "entry": notice.index}
         )
         raise
-    once.done(pk, sk, now)
+    ledger.done(claim, now)
     logger.info("citizen told", extra={"report_id": notice.report.id, "entry": notice.entry.type})
     return True
 
 
-def _error_name(exc: BaseException) -> str:
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code") if hasattr(exc, "response") else None
-    return f"ClientError:{code}" if code else type(exc).__name__
-
-
 def notify_reporter(
     change: ReportChange,
-    send: Sender = _send,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    sender: senders.Sender | None = None,
+    clock: clocks.Clock = clocks.now,
 ) -> None:
     """Stream consumer: e-mail the reporter each news of their report, once per history entry."""
     notices = notices_for(change)
@@ -176,22 +161,21 @@ def notify_reporter(
     if not wants_email(notices[0].report.reporter.sub):
         return  # the reporter chose other channels (GET/PUT /v1/me/notifications, issue 15)
     for notice in notices:
-        tell(notice, send, clock())
+        tell(notice, sender or senders.registry(), clock())
 
 
-def retry_owed(owed: Any, now: datetime, send: Sender = _send) -> bool:
+def retry_owed(owed: ledger.Owed, now: datetime, sender: senders.Sender) -> bool:
     """The reconciler's retry of one citizen e-mail (services/deliveries.py), rebuilt from the report's
     history entry; given up if the report or the reporter's e-mail is gone."""
-    from chalicelib.store import retries
     from chalicelib.store.reports import ReportRepository
 
     report_id = owed.pk.removeprefix("citizen#")
     index = int(owed.sk.removeprefix("entry#") or -1)
     report = ReportRepository().get(report_id)
     if report is None or not report.reporter.email or not 0 <= index < len(report.history):
-        retries.give_up(owed.pk, owed.sk, KIND, now, "Superseded")
+        ledger.give_up(owed.pk, owed.sk, KIND.name, now, "Superseded")
         return False
     try:
-        return tell(CitizenNotice(report, index, report.history[index]), send, now)
+        return tell(CitizenNotice(report, index, report.history[index]), sender, now)
     except Exception:
         return False  # recorded and scheduled by `tell`

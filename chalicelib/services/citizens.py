@@ -8,6 +8,7 @@ are GetItems; the nearby search is at most 9 Queries on the geohash index (domai
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -82,31 +83,42 @@ class CitizenService:
 
     def follow(self, report_id: str, caller: Actor) -> tuple[Report, bool]:
         """Follow a public report; (report, True) when this call added the follower. Following twice, or
-        the reporter following their own report (they are told anyway), changes nothing."""
-        for _ in range(5):
-            report = self._public(report_id)
+        the reporter following their own report (they are told anyway), changes nothing. The report changing
+        under us (an officer acting) is read again (`ReportRepository.update`)."""
+
+        def add(report: Report) -> Report | None:
             # Read first: a repeat costs one GetItem and no refused transaction (a refused TransactWriteItems
             # is also what makes moto replace the table under the local stream worker).
             if report.reporter.sub == caller.sub or self.store.is_following(report.id, caller.sub):
-                return report, False
-            try:
-                new = self.store.follow(report, Follower(caller.sub, caller.phone, caller.email))
-            except errors.ConcurrentUpdate:
-                continue  # the report changed under us (an officer acted): read it again
-            return (report, False) if new is None else (new, True)
-        raise errors.ConcurrentUpdate("Phản ánh đang được cập nhật liên tục. Vui lòng thử lại.")
+                return None
+            return report
+
+        follower = Follower(caller.sub, caller.phone, caller.email)
+        return self._change(report_id, add, lambda report: self.store.follow(report, follower))
 
     def unfollow(self, report_id: str, caller: Actor) -> tuple[Report, bool]:
-        for _ in range(5):
-            report = self._public(report_id)
-            if not self.store.is_following(report.id, caller.sub):
-                return report, False
-            try:
-                new = self.store.unfollow(report, caller.sub)
-            except errors.ConcurrentUpdate:
-                continue
-            return (report, False) if new is None else (new, True)
-        raise errors.ConcurrentUpdate("Phản ánh đang được cập nhật liên tục. Vui lòng thử lại.")
+        def remove(report: Report) -> Report | None:
+            return report if self.store.is_following(report.id, caller.sub) else None
+
+        return self._change(report_id, remove, lambda report: self.store.unfollow(report, caller.sub))
+
+    def _change(
+        self,
+        report_id: str,
+        check: Callable[[Report], Report | None],
+        write: Callable[[Report], Report | None],
+    ) -> tuple[Report, bool]:
+        """The follower row and the report's count in one transaction, on the public report as read."""
+
+        def public(report: Report) -> Report | None:
+            if not report.is_public:
+                raise errors.ReportNotFound(NOT_FOUND)
+            return check(report)
+
+        outcome = self.repo.update(report_id, public, first=self._public(report_id), save=write)
+        if outcome.report is None:
+            raise errors.ReportNotFound(NOT_FOUND)
+        return outcome.report, outcome.saved
 
     def is_following(self, report_id: str, sub: str) -> bool:
         return self.store.is_following(report_id, sub)

@@ -1,14 +1,14 @@
 """Everything still owed, of every kind, and what the IOC does about it (issue 12, point 2).
 
-A failed effect (forwarding to a unit, an e-mail to a citizen, a deadline notice, a push or SMS) is
-scheduled on its own ledger record (store/retries.py). The reconciler (`retry_due`, run on a schedule) tries
-each one whose time has come again through the kind's own sender, which claims the record exactly as the
-first attempt did, so a retry never sends twice. The IOC lists them (`listing`, `GET /v1/deliveries`) and
-can resend one now (`resend`).
+A failed effect (forwarding to a unit, an e-mail to a citizen, a deadline notice, a push or SMS) stays owed in
+the once-only ledger (store/ledger.py), with its next attempt. The reconciler (`retry_due`, run on a schedule)
+tries each one whose time has come again through the kind's own sender, which claims the record exactly as the
+first attempt did, so a retry never sends twice. The IOC lists them (`listing`, `GET /v1/deliveries`) and can
+resend one now (`resend`).
 
-A kind is registered in `KINDS` as "module:function", imported only when needed; the function takes the
-owed record and the instant, performs the effect once (or records its failure again) and returns True when
-it was sent now. A new channel or kind adds one line here and calls `retries.schedule(...)` where it fails.
+A kind is registered in `KINDS` as "module:function", imported only when needed; the function takes the owed
+record, the instant and the sender, performs the effect once (or records its failure again) and returns True
+when it was sent now. A new channel or kind adds a `ledger.Kind` and one line here.
 """
 
 from __future__ import annotations
@@ -22,23 +22,24 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.domain.errors import ReportNotFound
 from chalicelib.domain.report import parse_instant, vn_time
-from chalicelib.store import retries
-from chalicelib.store.retries import Owed
+from chalicelib.notify import senders
+from chalicelib.store import ledger
+from chalicelib.store.ledger import Owed
 
 logger = Logger(service="fieldreport", child=True)
 
 KINDS: dict[str, str] = {
-    "forward": "chalicelib.services.forwarding:retry_owed",
-    "citizen": "chalicelib.services.citizen_notify:retry_owed",
-    "notice": "chalicelib.services.watch:retry_owed",
+    ledger.FORWARD.name: "chalicelib.services.forwarding:retry_owed",
+    ledger.CITIZEN.name: "chalicelib.services.citizen_notify:retry_owed",
+    ledger.NOTICE.name: "chalicelib.services.watch:retry_owed",
     # issue 15: push, SMS and a follower's e-mail, rebuilt from the report's history
-    "push": "chalicelib.services.citizen_channels:retry_owed",
-    "sms": "chalicelib.services.citizen_channels:retry_owed",
-    "follower": "chalicelib.services.citizen_channels:retry_owed",
+    ledger.PUSH.name: "chalicelib.services.citizen_channels:retry_owed",
+    ledger.SMS.name: "chalicelib.services.citizen_channels:retry_owed",
+    ledger.FOLLOWER.name: "chalicelib.services.citizen_channels:retry_owed",
 }
 MAX_PER_RUN = 100  # a backlog is worked through over several runs, oldest first
 
-Retry = Callable[[Owed, datetime], bool]
+Retry = Callable[[Owed, datetime, senders.Sender], bool]
 
 
 class DeliveryNotFound(ReportNotFound):
@@ -56,39 +57,11 @@ def _handler(kind: str) -> Retry | None:
     return handler
 
 
-def _error_name(exc: BaseException) -> str:
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code") if hasattr(exc, "response") else None
-    return f"ClientError:{code}" if code else type(exc).__name__
-
-
-def attempt(owed: Owed, now: datetime) -> bool:
-    """Try one owed effect again through its kind's sender. A sender that breaks before it could record
-    anything (a bug, the table unreachable) still leaves the record scheduled, never spinning."""
-    handler = _handler(owed.kind)
-    if handler is None:
-        retries.give_up(owed.pk, owed.sk, owed.kind, now, "UnknownKind")
-        return False
-    try:
-        return handler(owed, now)
-    except Exception as exc:
-        logger.exception("retry failed", extra={"kind": owed.kind, "key": owed.ref})
-        retries.schedule(owed.pk, owed.sk, owed.kind, now, _error_name(exc))
-        return False
-
-
-def retry_due(now: datetime, limit: int = MAX_PER_RUN) -> dict[str, int]:
-    """The reconciler's second half: every owed effect whose next attempt has come, tried once."""
-    counts = {"retried": 0, "sent": 0}
-    for owed in retries.due(now, limit):
-        counts["retried"] += 1
-        counts["sent"] += int(attempt(owed, now))
-    return counts
-
-
 def _status(owed: Owed) -> str:
-    if owed.status in ("sent", "done"):
+    """The API's word for a record: `sent` once done, `given_up`, else `failed` (owed, a claim included)."""
+    if owed.status == ledger.DONE:
         return "sent"
-    return "given_up" if owed.given_up_at else "failed"
+    return "given_up" if owed.status == ledger.GIVEN_UP or owed.given_up_at else "failed"
 
 
 def _row(owed: Owed) -> dict[str, Any]:
@@ -97,7 +70,7 @@ def _row(owed: Owed) -> dict[str, Any]:
     data = owed.data
     report_id = str(data.get("report_id") or owed.pk.partition("#")[2])
     unit_code = data.get("unit_code") or data.get("unit")
-    if owed.kind == "notice" and data.get("audience") == "ioc":
+    if owed.kind == ledger.NOTICE.name and data.get("audience") == "ioc":
         unit_code = None
     unit = UnitRegistry.default().get(unit_code) if unit_code else None
     status = _status(owed)
@@ -110,7 +83,7 @@ def _row(owed: Owed) -> dict[str, Any]:
         "kind": owed.kind,
         "report_id": report_id,
         "unit": {"code": unit_code, "name": unit.name if unit else unit_code} if unit_code else None,
-        "channel": data.get("channel") or "email",
+        "channel": data.get("channel") or _channel(owed.kind),
         "status": status,
         "attempts": owed.attempts,
         "last_error": owed.last_error,
@@ -122,21 +95,73 @@ def _row(owed: Owed) -> dict[str, Any]:
     }
 
 
+def _channel(kind: str) -> str:
+    return {ledger.PUSH.name: "push", ledger.SMS.name: "sms"}.get(kind, "email")
+
+
+class Deliveries:
+    """The reconciler's retries and the IOC's list and resend, with the sender every retry sends through."""
+
+    def __init__(self, sender: senders.Sender | None = None) -> None:
+        self.sender = sender or senders.registry()
+
+    def attempt(self, owed: Owed, now: datetime) -> bool:
+        """Try one owed effect again through its kind's sender. A sender that breaks before it could record
+        anything (a bug, the table unreachable) still leaves the record owed, never spinning."""
+        handler = _handler(owed.kind)
+        if handler is None:
+            ledger.give_up(owed.pk, owed.sk, owed.kind, now, "UnknownKind")
+            return False
+        try:
+            return handler(owed, now, self.sender)
+        except Exception as exc:
+            logger.exception("retry failed", extra={"kind": owed.kind, "key": owed.ref})
+            ledger.fail_unclaimed(owed.pk, owed.sk, ledger.KINDS[owed.kind], now, ledger.error_name(exc))
+            return False
+
+    def retry_due(self, now: datetime, limit: int = MAX_PER_RUN) -> dict[str, int]:
+        """The reconciler's second half: every owed effect whose next attempt has come, tried once."""
+        counts = {"retried": 0, "sent": 0}
+        for owed in ledger.due(now, limit):
+            counts["retried"] += 1
+            counts["sent"] += int(self.attempt(owed, now))
+        return counts
+
+    def listing(self, status: str, limit: int, cursor: str | None) -> dict[str, Any]:
+        """GET /v1/deliveries: `failed` (still owed, next attempt soonest first) or `given_up` (latest first),
+        every kind. No personal data: report ids, units, channels, error class names."""
+        page = ledger.page(status == "given_up", limit, cursor)
+        return {"items": [_row(o) for o in page.items], "next_cursor": page.next_cursor}
+
+    def resend(self, ref: str, now: datetime) -> dict[str, Any]:
+        """The IOC resends one owed effect now (given up or waiting for its next attempt); it gets a fresh day
+        of retries if this attempt fails too. Answers the delivery as it stands afterwards."""
+        pk, sk = ledger.parse_ref(ref)
+        owed = ledger.renew(pk, sk, now)
+        if owed is None:
+            raise DeliveryNotFound("Không tìm thấy lượt gửi tin cần gửi lại.")
+        self.attempt(owed, now)
+        after = ledger.get(pk, sk)
+        assert after is not None
+        return _row(after)
+
+
+# The handlers' entry points, with the services wiring builds.
+
+
 def listing(status: str, limit: int, cursor: str | None) -> dict[str, Any]:
-    """GET /v1/deliveries: `failed` (still being retried, next attempt soonest first) or `given_up` (latest
-    first), every kind. No personal data: report ids, units, channels, error class names."""
-    page = retries.page(status == "given_up", limit, cursor)
-    return {"items": [_row(o) for o in page.items], "next_cursor": page.next_cursor}
+    from chalicelib import wiring
+
+    return wiring.deliveries().listing(status, limit, cursor)
 
 
 def resend(ref: str, now: datetime) -> dict[str, Any]:
-    """The IOC resends one owed effect now (given up or waiting for its next attempt); it gets a fresh day
-    of retries if this attempt fails too. Answers the delivery as it stands afterwards."""
-    pk, sk = retries.parse_ref(ref)
-    owed = retries.renew(pk, sk, now)
-    if owed is None:
-        raise DeliveryNotFound("Không tìm thấy lượt gửi tin cần gửi lại.")
-    attempt(owed, now)
-    after = retries.get(pk, sk)
-    assert after is not None
-    return _row(after)
+    from chalicelib import wiring
+
+    return wiring.deliveries().resend(ref, now)
+
+
+def retry_due(now: datetime, limit: int = MAX_PER_RUN) -> dict[str, int]:
+    from chalicelib import wiring
+
+    return wiring.deliveries().retry_due(now, limit)

@@ -4,39 +4,48 @@ The stream consumer `forward_to_unit` acts on every change that gives a report a
 (`received` → `assigned`) and the IOC's reassignment (a new unit, or a new assignment instant); not on the
 routing of a historical report imported from the old system, which was forwarded there at the time. It delivers the
 report through each channel the unit's data gives it — e-mail always, a signed webhook where configured — and
-records each delivery in the ledger (chalicelib/store/deliveries.py) with a conditional claim, so a redelivered
-stream batch never sends twice. If a channel fails, the others are still tried; the failure is recorded for the
-IOC and raised, so the stream record comes back in `batchItemFailures` and Lambda retries it alone.
+records each delivery in the once-only ledger (chalicelib/store/ledger.py, kind `forward`) with a conditional
+claim, so a redelivered stream batch never sends twice. If a channel fails, the others are still tried; the
+failure is recorded for the IOC and raised, so the stream record comes back in `batchItemFailures` and Lambda
+retries it alone.
 
 Personal data (the reporter's contact) goes into the message — the unit is entitled to it — and never into logs.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from chalicelib.domain.report import Report, Status, vn_time
+from chalicelib import clock as clocks
+from chalicelib.domain.report import Report, Status, utc_text
 from chalicelib.domain.units import CategoryCatalog, Unit, UnitRegistry
-from chalicelib.notify import senders
+from chalicelib.notify import links, senders, webhook
 from chalicelib.services.stream import ReportChange
-from chalicelib.store.deliveries import Delivery, DeliveryLedger
+from chalicelib.store import ledger
 
 logger = Logger(service="fieldreport", child=True)
 
 SUBJECT = "[PAHT] Phản ánh mới cần xử lý — hạn {due} — {category}"
-EVENT_ASSIGNED = "report.assigned"
 IMPORTED = "imported"  # history entry type of a report imported from the old system
-KIND = "forward"  # this effect's kind in the list of what is still owed (services/deliveries.py)
+KIND = ledger.FORWARD
+# An opaque, stable namespace for delivery ids (the same delivery keeps its id across retries).
+_NAMESPACE = uuid.UUID("6f1d4b52-7c1e-4f57-9a53-2b8f0f3f6a10")
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+def delivery_key(report_id: str, unit_code: str, assigned_at: datetime, channel: str) -> tuple[str, str]:
+    """One delivery per report, unit, assignment instant and channel: pk `report#<id>`,
+    sk `delivery#<unit>#<assigned_at UTC>#<channel>`."""
+    return f"report#{report_id}", f"delivery#{unit_code}#{utc_text(assigned_at)}#{channel}"
+
+
+def delivery_id(key: tuple[str, str]) -> str:
+    """Stable across retries: a receiver can use it to drop a duplicate (X-PAHT-Delivery)."""
+    return str(uuid.uuid5(_NAMESPACE, f"{key[0]}/{key[1]}"))
 
 
 class DeliveryFailed(Exception):
@@ -72,8 +81,8 @@ def is_imported_routing(old: Report | None, new: Report) -> bool:
 
 def forward_to_unit(
     change: ReportChange,
-    clock: Callable[[], datetime] = _now,
-    ledger: DeliveryLedger | None = None,
+    clock: clocks.Clock = clocks.now,
+    sender: senders.Sender | None = None,
     registry: UnitRegistry | None = None,
 ) -> None:
     """Stream consumer: deliver a newly assigned report to its unit through each of the unit's channels."""
@@ -95,7 +104,7 @@ def forward_to_unit(
     if change.old is not None and change.old.unit_code and change.old.unit_code != unit.code:
         old_unit = registry.get(change.old.unit_code)
         previous = old_unit.name if old_unit else change.old.unit_code
-    outcomes = forward(report, unit, clock(), ledger or DeliveryLedger(), previous_unit=previous)
+    outcomes = forward(report, unit, clock(), sender, previous_unit=previous)
     failed = [(o.channel, o.error or "") for o in outcomes if o.status == "failed"]
     if failed:
         raise DeliveryFailed(report.id, failed)
@@ -105,68 +114,56 @@ def forward(
     report: Report,
     unit: Unit,
     now: datetime,
-    ledger: DeliveryLedger,
+    sender: senders.Sender | None = None,
     previous_unit: str | None = None,
     only: str | None = None,
 ) -> list[Outcome]:
     """Deliver `report` to `unit` on every channel not delivered yet for this assignment (or on `only`).
-    A failed channel is recorded and scheduled for another attempt (store/retries.py)."""
-    from chalicelib.store import retries
-
+    A failed channel is recorded in the ledger, which schedules its next attempt."""
+    sender = sender or senders.registry()
     assigned_at = report.assigned_at or report.received_at
     outcomes: list[Outcome] = []
     for channel in senders.channels(unit):
         if only is not None and channel != only:
             continue
-        delivery = ledger.claim(report.id, unit.code, assigned_at, channel, now)
-        if delivery is None:
+        data = {
+            "report_id": report.id,
+            "unit_code": unit.code,
+            "assigned_at": utc_text(assigned_at),
+            "channel": channel,
+        }
+        claim = ledger.claim(*delivery_key(report.id, unit.code, assigned_at, channel), KIND, now, data)
+        if claim is None:  # sent already, or being sent by another attempt
             outcomes.append(Outcome(channel, "skipped"))
             continue
-        log_keys = {
-            "report_id": report.id,
-            "unit": unit.code,
-            "channel": channel,
-            "attempt": delivery.attempts,
-        }
-        try:
-            parcel = build_parcel(channel, report, unit, delivery, now, previous_unit)
-            reference = senders.sender_for(channel, unit.code).send(parcel)
-        except Exception as exc:  # any failure of a channel is recorded and retried, whatever its kind
-            error = error_name(exc)
-            ledger.mark_failed(delivery, now, error)
-            retries.schedule(*ledger.key(delivery), KIND, now, error)
-            logger.warning("delivery failed", extra={**log_keys, "error_type": error})
-            outcomes.append(Outcome(channel, "failed", error))
-            continue
-        ledger.mark_sent(delivery, now, reference)
-        logger.info("delivered", extra=log_keys)
-        outcomes.append(Outcome(channel, "sent"))
+        outcomes.append(_deliver(claim, channel, report, unit, now, sender, previous_unit))
     return outcomes
 
 
-def error_name(exc: BaseException) -> str:
-    """An error's class name (for AWS errors, the service's error code): never the message, which could
-    carry an address or other personal data."""
-    name = type(exc).__name__
-    if name == "ClientError":
-        code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-        if code:
-            return f"ClientError:{code}"
-    return name
+def _deliver(
+    claim: ledger.Claim,
+    channel: str,
+    report: Report,
+    unit: Unit,
+    now: datetime,
+    sender: senders.Sender,
+    previous_unit: str | None,
+) -> Outcome:
+    log_keys = {"report_id": report.id, "unit": unit.code, "channel": channel, "attempt": claim.attempts}
+    try:
+        parcel = build_parcel(channel, report, unit, delivery_id(claim.key), now, previous_unit)
+        reference = sender.send(parcel)
+    except Exception as exc:  # any failure of a channel is recorded and retried, whatever its kind
+        error = ledger.error_name(exc)
+        ledger.fail(claim, now, error)
+        logger.warning("delivery failed", extra={**log_keys, "error_type": error})
+        return Outcome(channel, "failed", error)
+    ledger.done(claim, now, reference)
+    logger.info("delivered", extra=log_keys)
+    return Outcome(channel, "sent")
 
 
 # --------------------------------------------------------------------------------------------- content
-
-
-def report_link(report_id: str) -> str:
-    """Where the unit acts on the report: the console's page of it (issue 13)."""
-    from chalicelib.notify.links import console_report_url
-
-    return console_report_url(report_id)
-
-
-def map_link(lat: float, lng: float) -> str:
-    return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lng}#map=17/{lat}/{lng}"
 
 
 def _photo_urls(report: Report) -> list[str]:
@@ -203,7 +200,7 @@ def email_content(report: Report, unit: Unit, previous_unit: str | None = None) 
         "due_at": report.due_at,
         "lat": report.location.lat,
         "lng": report.location.lng,
-        "map_url": map_link(report.location.lat, report.location.lng),
+        "map_url": links.map_url(report.location.lat, report.location.lng),
         "address": report.address,
         "uncertain": bool(routing and routing.uncertain),
         "routing_reason": routing.reason if routing else None,
@@ -211,42 +208,23 @@ def email_content(report: Report, unit: Unit, previous_unit: str | None = None) 
         "reporter_name": report.reporter.name,
         "reporter_phone": report.reporter.phone,
         "reporter_email": report.reporter.email,
-        "link": report_link(report.id),
+        "link": links.console_report_url(report.id),
     }
     subject = SUBJECT.format(due=vn_datetime(report.due_at), category=category)
     return subject, render("forward.txt", **context), render("forward.html", **context)
-
-
-def webhook_body(report: Report, unit: Unit, delivery_id: str, now: datetime) -> bytes:
-    """The JSON a unit's system receives: the report as an officer of that unit sees it (private view)."""
-    from chalicelib.api.views import report_view
-    from chalicelib.domain.access import unit_actor
-    from chalicelib.media import read_url
-
-    viewer = unit_actor(unit.code)
-    sent_at = vn_time(now)
-    assert sent_at is not None
-    payload = {
-        "event": EVENT_ASSIGNED,
-        "delivery_id": delivery_id,
-        "sent_at": sent_at.isoformat(),
-        "unit": {"code": unit.code, "name": unit.name},
-        "report": report_view(report, viewer, now, read_url),
-        "links": {"report": report_link(report.id)},
-    }
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def build_parcel(
     channel: str,
     report: Report,
     unit: Unit,
-    delivery: Delivery,
+    delivery: str,
     now: datetime,
     previous_unit: str | None = None,
 ) -> senders.Parcel:
+    """The delivery with id `delivery`, as its channel sends it."""
     common: dict[str, Any] = {
-        "delivery_id": delivery.delivery_id,
+        "delivery_id": delivery,
         "report_id": report.id,
         "unit_code": unit.code,
         "channel": channel,
@@ -261,7 +239,7 @@ def build_parcel(
             **common,
             url=unit.webhook.url,
             secret_env=unit.webhook.secret_env,
-            body=webhook_body(report, unit, delivery.delivery_id, now),
+            body=webhook.assigned_body(report, unit, delivery, now),
         )
     raise ValueError(f"unknown channel {channel!r}")
 
@@ -276,12 +254,11 @@ def failed_deliveries(limit: int, cursor: str | None) -> dict[str, Any]:
     return listing("failed", limit, cursor)
 
 
-def retry_owed(owed: Any, now: datetime) -> bool:
+def retry_owed(owed: ledger.Owed, now: datetime, sender: senders.Sender) -> bool:
     """The reconciler's retry of one failed delivery to a unit (services/deliveries.py): sent once through
     the same claim as the first attempt; given up if the report has meanwhile gone to another unit or
     another assignment (that one has its own delivery)."""
     from chalicelib.domain.report import parse_instant
-    from chalicelib.store import retries
     from chalicelib.store.reports import ReportRepository
 
     data = owed.data
@@ -295,8 +272,8 @@ def retry_owed(owed: Any, now: datetime) -> bool:
         and report.assigned_at == parse_instant(str(data.get("assigned_at")))
     )
     if not current:
-        retries.give_up(owed.pk, owed.sk, KIND, now, "Superseded")
+        ledger.give_up(owed.pk, owed.sk, KIND.name, now, "Superseded")
         return False
     assert report is not None and unit is not None
-    outcomes = forward(report, unit, now, DeliveryLedger(), only=str(data.get("channel")))
+    outcomes = forward(report, unit, now, sender, only=str(data.get("channel")))
     return any(o.status == "sent" for o in outcomes)

@@ -14,7 +14,6 @@ from dataclasses import replace
 from aws_lambda_powertools import Logger
 
 from chalicelib import media as storage
-from chalicelib.domain import errors
 from chalicelib.domain.media import (
     DERIVED_TYPE,
     MediaState,
@@ -24,7 +23,7 @@ from chalicelib.domain.media import (
     sniff,
 )
 from chalicelib.domain.report import Media, Report
-from chalicelib.services.reports import SAVE_ATTEMPTS, ReportService
+from chalicelib.services.reports import ReportService
 from chalicelib.store.reports import ReportRepository
 
 logger = Logger(service="fieldreport", child=True)
@@ -111,23 +110,17 @@ class MediaService:
 
     def _record(self, report_id: str, key: str, change: Callable[[Media], Media]) -> Media | None:
         """Apply `change` to the attachment on the fresh report; a lost race with another writer (another
-        photo of the same report, an officer's action) is redone, as the change touches this slot alone."""
-        for attempt in range(1, SAVE_ATTEMPTS + 1):
-            report = self.repo.get(report_id)
+        photo of the same report, an officer's action) is redone, as the change touches this slot alone.
+        Returns the attachment as recorded (as found, if it was no longer being processed)."""
+
+        def record(report: Report) -> Report | None:
             slot = _slot(report, key)
-            if report is None or slot is None:
+            if slot is None or slot.state != MediaState.PROCESSING:
                 return None
-            if slot.state != MediaState.PROCESSING:
-                return slot
             changed = change(slot)
-            media = tuple(changed if m.key == key else m for m in report.media)
-            try:
-                self.repo.save(replace(report, media=media))
-                return changed
-            except errors.ConcurrentUpdate:
-                if attempt == SAVE_ATTEMPTS:
-                    raise
-        raise AssertionError("unreachable")
+            return replace(report, media=tuple(changed if m.key == key else m for m in report.media))
+
+        return _slot(self.repo.update(report_id, record).report, key)
 
 
 def _slot(report: Report | None, key: str) -> Media | None:
@@ -137,4 +130,7 @@ def _slot(report: Report | None, key: str) -> Media | None:
 
 
 def process_upload(key: str, size: int) -> Media | None:
-    return MediaService().process_upload(key, size)
+    """The S3 event's entry point, with the services wiring builds."""
+    from chalicelib import wiring
+
+    return wiring.media_service().process_upload(key, size)

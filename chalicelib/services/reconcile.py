@@ -4,10 +4,12 @@ Run on a schedule (every 5 minutes), it does two things:
 
 1. A report still `received` some minutes after receipt was not routed by the stream (the stream record
    failed, was given up, or never came). It is routed again, the same conditional way the stream does it
-   (services/routing.py), so a late stream delivery and the reconciler cannot both route it. The attempts are
-   counted in the ledger; after `MAX_ROUTE_ATTEMPTS` failures the report is placed in the IOC's queue (assigned
-   to the IOC, routing method `unroutable`, reason "Chưa định tuyến được"): the IOC is told by the ordinary
-   forwarding e-mail of that assignment and sees it in its inbox, where it can assign a unit by hand.
+   (services/routing.py), so a late stream delivery and the reconciler cannot both route it. Each attempt is
+   claimed in the once-only ledger (kind `route`, pk `reconcile#<id>`, sk `route`), which counts them and keeps
+   two overlapping runs from routing the same report at once. After `MAX_ROUTE_ATTEMPTS` failures the report
+   is placed in the IOC's queue (assigned to the IOC, routing method `unroutable`, reason "Chưa định tuyến
+   được"): the IOC is told by the ordinary forwarding e-mail of that assignment and sees it in its inbox,
+   where it can assign a unit by hand.
 2. Every failed delivery whose next attempt has come is tried again (services/deliveries.py).
 """
 
@@ -19,9 +21,11 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger
 
 from chalicelib.domain.report import HistoryEntry, Report, Routing, Status
+from chalicelib.store import ledger
 
 if TYPE_CHECKING:
     from chalicelib.domain.locate import Locator
+    from chalicelib.services.deliveries import Deliveries
     from chalicelib.store.reports import ReportRepository
 
 logger = Logger(service="fieldreport", child=True)
@@ -31,24 +35,6 @@ MAX_ROUTE_ATTEMPTS = 3
 MAX_REPORTS_PER_RUN = 100
 UNROUTABLE = "unroutable"
 UNROUTABLE_TEXT = "Chưa định tuyến được"
-
-
-def _attempt_count(report_id: str, now: datetime) -> int:
-    """Count one more routing attempt of the reconciler for this report (a ledger counter)."""
-    from chalicelib.domain.report import utc_text
-    from chalicelib.store import once
-    from chalicelib.store.models import LedgerItem, bind
-
-    bind()
-    item = LedgerItem(pk=f"reconcile#{report_id}", sk="route")
-    item.update(
-        actions=[
-            LedgerItem.attempts.add(1),
-            LedgerItem.updated_at.set(utc_text(now)),
-            once.expires(now, timedelta(days=30)),
-        ]
-    )
-    return int(item.attempts or 0)
 
 
 def place_with_ioc(report: Report, now: datetime, error: str) -> Report:
@@ -86,48 +72,60 @@ def place_with_ioc(report: Report, now: datetime, error: str) -> Report:
 
 def reroute(report: Report, now: datetime, repo: ReportRepository, locator: Locator | None) -> str:
     """Route one stuck report again; after repeated failure put it in the IOC's queue. Returns what
-    happened: routed | unroutable | failed | skipped (somebody else routed it meanwhile)."""
-    from chalicelib.domain.errors import ConcurrentUpdate
-    from chalicelib.services.routing import route
-    from chalicelib.store.models import ReportItem
+    happened: routed | unroutable | failed | skipped (somebody else routed it meanwhile, or is routing it)."""
+    from chalicelib.services.routing import needs_routing, route
 
+    claim = ledger.claim(f"reconcile#{report.id}", "route", ledger.ROUTE, now)
+    if claim is None:
+        return "skipped"  # an overlapping run holds this report
     try:
         if locator is None:
             from chalicelib.domain.locate import Locator
 
             locator = Locator.default()
-        return "routed" if route(report, now, repo, locator) is not None else "skipped"
+        routed = route(report, now, repo, locator)
     except Exception as exc:
-        error = type(exc).__name__
-        attempts = _attempt_count(report.id, now)
+        error = ledger.error_name(exc)
         logger.warning(
-            "reconciler could not route", extra={"report_id": report.id, "attempt": attempts, "error": error}
+            "reconciler could not route",
+            extra={"report_id": report.id, "attempt": claim.attempts, "error": error},
         )
-        if attempts < MAX_ROUTE_ATTEMPTS:
+        if claim.attempts < MAX_ROUTE_ATTEMPTS:
+            ledger.fail(claim, now, error)
             return "failed"
-    try:
-        repo.save(
-            place_with_ioc(report, now, error), extra_condition=ReportItem.status == Status.RECEIVED.value
+        placed = repo.update(
+            report.id,
+            lambda current: place_with_ioc(current, now, error) if needs_routing(current) else None,
+            first=report,
+            expect_status=Status.RECEIVED,
         )
-    except ConcurrentUpdate:
-        return "skipped"
-    logger.warning("report placed in the IOC queue", extra={"report_id": report.id})
-    return UNROUTABLE
+        ledger.done(claim, now)
+        if not placed.saved:
+            return "skipped"
+        logger.warning("report placed in the IOC queue", extra={"report_id": report.id})
+        return UNROUTABLE
+    ledger.done(claim, now)
+    return "routed" if routed is not None else "skipped"
 
 
 def reconcile(
-    now: datetime, repo: ReportRepository | None = None, locator: Locator | None = None
+    now: datetime,
+    repo: ReportRepository | None = None,
+    locator: Locator | None = None,
+    deliveries: Deliveries | None = None,
 ) -> dict[str, Any]:
     """One run: stuck reports routed again (or given to the IOC), then due retries of failed deliveries."""
-    from chalicelib.services.deliveries import retry_due
-
     if repo is None:
         from chalicelib.store.reports import ReportRepository
 
         repo = ReportRepository()
+    if deliveries is None:
+        from chalicelib import wiring
+
+        deliveries = wiring.deliveries()
     counts = {"routed": 0, "unroutable": 0, "failed": 0, "skipped": 0}
     for report in repo.unrouted(now - STUCK_AFTER, MAX_REPORTS_PER_RUN):
         counts[reroute(report, now, repo, locator)] += 1
-    result: dict[str, Any] = {"at": now.isoformat(), **counts, **retry_due(now)}
+    result: dict[str, Any] = {"at": now.isoformat(), **counts, **deliveries.retry_due(now)}
     logger.info("reconciler", extra=result)
     return result

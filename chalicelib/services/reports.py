@@ -25,8 +25,6 @@ from chalicelib.domain.units import CategoryCatalog
 from chalicelib.store.reports import Page, ReportRepository
 
 BORDER_TOLERANCE_M = 1000.0
-# Saves that only append (an attachment slot, an upload mark) are redone this often after losing a race.
-SAVE_ATTEMPTS = 5
 
 
 class Place(Protocol):
@@ -62,21 +60,6 @@ class Submission(Protocol):
     def is_test(self) -> bool: ...
 
 
-def _contact(body: Submission, caller: Actor) -> tuple[str, str, str | None]:
-    """The reporter's name and phone (the body's, else the account's) and e-mail (the account's verified one)."""
-    given = body.reporter
-    name = (given.name if given else None) or caller.name
-    phone = (given.phone if given else None) or caller.phone
-    # Official e-mail goes to the account's verified address alone (None when it has none): the body may
-    # add a contact name and phone, but must not make the system write to an address of its choosing.
-    email = caller.email
-    if not name:
-        raise _field_error(errors.InvalidInput, "reporter.name", "Thiếu trường bắt buộc 'reporter.name'.")
-    if not phone:
-        raise _field_error(errors.InvalidInput, "reporter.phone", "Thiếu trường bắt buộc 'reporter.phone'.")
-    return name, phone, email
-
-
 def _field_error(cls: type[errors.DomainError], field: str, message: str) -> errors.DomainError:
     return cls(message, [{"field": field, "message": message}])
 
@@ -104,33 +87,14 @@ class ReportService:
                 "location",
                 "Vị trí phản ánh nằm ngoài địa bàn tỉnh Điện Biên. Vui lòng chọn lại vị trí trên bản đồ.",
             )
-        name, phone, email = _contact(body, caller)
+        name, phone = _contact(body, caller)
         if body.occurred_at is not None and body.occurred_at > now + timedelta(minutes=10):
             raise _field_error(
                 errors.InvalidInput,
                 "occurred_at",
                 "Trường 'occurred_at' không được là thời điểm trong tương lai.",
             )
-        report = Report(
-            id=new_id(int(now.timestamp() * 1000)),
-            category=body.category,
-            description=body.description,
-            location=Location(lat, lng),
-            address=body.address,
-            occurred_at=body.occurred_at,
-            reporter=Reporter(sub=caller.sub, name=name, phone=phone, email=email),
-            received_at=now,
-            is_test=body.is_test,
-            history=(
-                HistoryEntry(
-                    at=now,
-                    type="received",
-                    actor_sub=caller.sub,
-                    actor_role="tech" if caller.has("tech") else "citizen",
-                    public_text="Hệ thống đã tiếp nhận phản ánh.",
-                ),
-            ),
-        )
+        report = _new_report(body, caller, name, phone, now)
         quota_key = None
         if not caller.has("tech"):
             day = now.astimezone(VN_OFFSET).date()
@@ -161,36 +125,23 @@ class ReportService:
         """Reserve an upload slot: the reporter for their report, the unit's officer for photos of the result.
         A slot is only appended, so a save that lost a race (another slot, an upload, an action) is redone on
         the fresh report rather than refused: an app reserving several photos at once gets them all."""
-        for attempt in range(1, SAVE_ATTEMPTS + 1):
-            try:
-                return self._reserve_once(report_id, caller, content_type, size, purpose, now)
-            except errors.ConcurrentUpdate:
-                if attempt == SAVE_ATTEMPTS:
-                    raise
-        raise AssertionError("unreachable")
-
-    def _reserve_once(
-        self, report_id: str, caller: Actor, content_type: str, size: int, purpose: str, now: datetime
-    ) -> tuple[Report, Media]:
         from chalicelib.media import LIMITS, media_key
 
-        report = self.get(report_id)
-        access.check_attach(report, caller, purpose)
-        max_bytes = LIMITS[content_type][0]
-        if size > max_bytes:
-            message = f"Tệp {content_type} chỉ được tối đa {max_bytes // (1024 * 1024)} MB."
-            raise _field_error(errors.InvalidInput, "size", message)
-        if sum(1 for m in report.media if m.purpose == purpose) >= MAX_ATTACHMENTS:
-            raise errors.AttachmentLimit(f"Mỗi phản ánh chỉ được đính kèm tối đa {MAX_ATTACHMENTS} tệp.")
-        media = Media(
-            key=media_key(report.id, new_id(int(now.timestamp() * 1000)), content_type),
-            content_type=content_type,
-            max_bytes=max_bytes,
-            reserved_at=now,
-            purpose=purpose,
-        )
-        saved = self.repo.save(replace(report, media=(*report.media, media)))
-        return saved, media
+        def add_slot(report: Report) -> Report:
+            _check_attachment(report, caller, content_type, size, purpose)
+            media = Media(
+                key=media_key(report.id, new_id(int(now.timestamp() * 1000)), content_type),
+                content_type=content_type,
+                max_bytes=LIMITS[content_type][0],
+                reserved_at=now,
+                purpose=purpose,
+            )
+            return replace(report, media=(*report.media, media))
+
+        saved = self.repo.update(report_id, add_slot, first=self.get(report_id)).report
+        if saved is None:  # deleted (a test report) while we were adding the slot
+            raise errors.ReportNotFound("Không tìm thấy phản ánh.")
+        return saved, saved.media[-1]  # add_slot appends or raises
 
     def media_uploaded(self, key: str, size: int) -> Report | None:
         """S3 says an object arrived: mark its slot uploaded (idempotent; unknown keys are ignored).
@@ -201,17 +152,63 @@ class ReportService:
         report_id = report_id_from_key(key)
         if report_id is None or not is_valid_id(report_id):
             return None
-        for attempt in range(1, SAVE_ATTEMPTS + 1):
-            report = self.repo.get(report_id)
-            if report is None:
-                return None
+
+        def mark(report: Report) -> Report | None:
             slots = [m for m in report.media if m.key == key]
             if not slots or slots[0].uploaded:
-                return report
+                return None
             media = tuple(replace(m, uploaded=True, size=size) if m.key == key else m for m in report.media)
-            try:
-                return self.repo.save(replace(report, media=media))
-            except errors.ConcurrentUpdate:
-                if attempt == SAVE_ATTEMPTS:
-                    raise
-        raise AssertionError("unreachable")
+            return replace(report, media=media)
+
+        return self.repo.update(report_id, mark).report
+
+
+def _contact(body: Submission, caller: Actor) -> tuple[str, str]:
+    """The reporter's name and phone: the body's, else the account's (both required)."""
+    given = body.reporter
+    name = (given.name if given else None) or caller.name
+    phone = (given.phone if given else None) or caller.phone
+    if not name:
+        raise _field_error(errors.InvalidInput, "reporter.name", "Thiếu trường bắt buộc 'reporter.name'.")
+    if not phone:
+        raise _field_error(errors.InvalidInput, "reporter.phone", "Thiếu trường bắt buộc 'reporter.phone'.")
+    return name, phone
+
+
+def _new_report(body: Submission, caller: Actor, name: str, phone: str, now: datetime) -> Report:
+    """The report as received. Official e-mail goes to the account's verified address alone (None when it has
+    none): the body may add a contact name and phone, but must not make the system write to an address of its
+    choosing."""
+    return Report(
+        id=new_id(int(now.timestamp() * 1000)),
+        category=body.category,
+        description=body.description,
+        location=Location(body.location.lat, body.location.lng),
+        address=body.address,
+        occurred_at=body.occurred_at,
+        reporter=Reporter(sub=caller.sub, name=name, phone=phone, email=caller.email),
+        received_at=now,
+        is_test=body.is_test,
+        history=(
+            HistoryEntry(
+                at=now,
+                type="received",
+                actor_sub=caller.sub,
+                actor_role="tech" if caller.has("tech") else "citizen",
+                public_text="Hệ thống đã tiếp nhận phản ánh.",
+            ),
+        ),
+    )
+
+
+def _check_attachment(report: Report, caller: Actor, content_type: str, size: int, purpose: str) -> None:
+    """Whether the caller may attach this file to the report now (404, 403, 400, 409 otherwise)."""
+    from chalicelib.media import LIMITS
+
+    access.check_attach(report, caller, purpose)
+    max_bytes = LIMITS[content_type][0]
+    if size > max_bytes:
+        message = f"Tệp {content_type} chỉ được tối đa {max_bytes // (1024 * 1024)} MB."
+        raise _field_error(errors.InvalidInput, "size", message)
+    if sum(1 for m in report.media if m.purpose == purpose) >= MAX_ATTACHMENTS:
+        raise errors.AttachmentLimit(f"Mỗi phản ánh chỉ được đính kèm tối đa {MAX_ATTACHMENTS} tệp.")

@@ -4,7 +4,8 @@ The stream consumer `route_new_report` acts on a report that is `received` and h
 location among the units valid on the day of receipt (shapely, imported here only: the HTTP functions never
 load it), applies the category rules, computes the triage and resolution deadlines from the assignment instant,
 and moves the report to `assigned` with a public timeline entry. The write is conditional on the version read
-and on the status still being `received`, so a redelivered record or a concurrent change cannot route twice.
+and on the status still being `received`, so a redelivered record or a concurrent change cannot route twice
+(`ReportRepository.update`: a lost race is redone on the fresh report).
 
 The assignment instant is when this function runs (`clock`), except for an imported historical report: if the
 report already carries `assigned_at`, or its history has an `imported` entry (whose `data["assigned_at"]`
@@ -13,13 +14,12 @@ gives the instant, else its receipt), that instant is used, so its deadlines are
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
 
-from chalicelib.domain.errors import ConcurrentUpdate
+from chalicelib import clock as clocks
 from chalicelib.domain.report import VN_OFFSET, HistoryEntry, Report, Routing, Status, parse_instant
 from chalicelib.services.stream import ReportChange
 
@@ -29,12 +29,7 @@ if TYPE_CHECKING:
 
 logger = Logger(service="fieldreport", child=True)
 
-MAX_ATTEMPTS = 3
 IMPORTED = "imported"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def needs_routing(report: Report | None) -> bool:
@@ -107,25 +102,19 @@ def assign(report: Report, now: datetime, locator: Locator) -> Report:
 
 def route(report: Report, now: datetime, repo: ReportRepository, locator: Locator) -> Report | None:
     """Route and store `report` (as read from the stream or the table). Returns the stored report, or None
-    if there was nothing to do (already routed by an earlier delivery, or deleted)."""
-    from chalicelib.store.models import ReportItem
+    if there was nothing to do (already routed by an earlier delivery, or deleted). The image may be older
+    than the table (a redelivery, a photo added meanwhile): a lost race is routed again on the fresh report."""
 
-    current: Report | None = report
-    for _ in range(MAX_ATTEMPTS):
-        if current is None or not needs_routing(current):
-            return None
-        routed = assign(current, now, locator)
-        try:
-            return repo.save(routed, extra_condition=ReportItem.status == Status.RECEIVED.value)
-        except ConcurrentUpdate:
-            # The image is older than the table (redelivery, or a photo added meanwhile): look again.
-            current = repo.get(report.id)
-    raise ConcurrentUpdate(f"report {report.id} kept changing while being routed")
+    def routed(current: Report) -> Report | None:
+        return assign(current, now, locator) if needs_routing(current) else None
+
+    outcome = repo.update(report.id, routed, first=report, expect_status=Status.RECEIVED)
+    return outcome.report if outcome.saved else None
 
 
 def route_new_report(
     change: ReportChange,
-    clock: Callable[[], datetime] = _now,
+    clock: clocks.Clock = clocks.now,
     repo: ReportRepository | None = None,
     locator: Locator | None = None,
 ) -> None:

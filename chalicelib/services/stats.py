@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import calendar as _cal
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chalicelib import clock as clocks
 from chalicelib.domain import access, errors
 from chalicelib.domain.report import VN_OFFSET, Report, utc_text
 from chalicelib.domain.stats import (
@@ -37,6 +38,7 @@ from chalicelib.notify.links import console_report_url
 if TYPE_CHECKING:
     from chalicelib.domain.access import Actor
     from chalicelib.domain.calendar import WorkingCalendar
+    from chalicelib.notify.senders import Sender
     from chalicelib.services.stream import ReportChange
     from chalicelib.store.reports import ReportRepository
     from chalicelib.store.stats import ReadCost, StatsStore
@@ -45,10 +47,6 @@ if TYPE_CHECKING:
 EVENT_MARKER_DAYS = 4
 RECIPIENTS_FILE = Path(__file__).resolve().parent.parent / "data" / "recipients.json"
 WEEKLY_TOP_OVERDUE = 10
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _epoch(instant: datetime) -> int:
@@ -95,13 +93,15 @@ class StatsService:
         repo: ReportRepository | None = None,
         registry: UnitRegistry | None = None,
         calendar: WorkingCalendar | None = None,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: clocks.Clock = clocks.now,
+        sender: Sender | None = None,
     ) -> None:
         self._store = store
         self._repo = repo
         self._calendar = calendar
         self.registry = registry or UnitRegistry.default()
         self.clock = clock
+        self._sender = sender
 
     @property
     def calendar(self) -> WorkingCalendar:
@@ -120,6 +120,14 @@ class StatsService:
 
             self._store = StatsStore()
         return self._store
+
+    @property
+    def sender(self) -> Sender:
+        if self._sender is None:
+            from chalicelib.notify.senders import registry
+
+            self._sender = registry()
+        return self._sender
 
     @property
     def repo(self) -> ReportRepository:
@@ -182,14 +190,43 @@ class StatsService:
     def weekly_report(self, now: datetime, recipients: list[str] | None = None) -> dict[str, Any]:
         """Monday's e-mail to the IOC: the table of the past week (Monday–Sunday) and of the year to date,
         the longest-overdue open reports, and both tables attached as CSV. Sent once per week (ledger)."""
+        week_start, week_end, year_start = weekly_periods(now)
+        to = recipients if recipients is not None else weekly_recipients()
+        summary: dict[str, Any] = {
+            "week": [week_start.isoformat(), week_end.isoformat()],
+            "year_to_date": [year_start.isoformat(), week_end.isoformat()],
+            "recipients": to,
+            "overdue_listed": 0,
+            "sent": False,
+        }
+        parcel = self._weekly_parcel(now, to, summary)
+        if not to:
+            return summary
+        from chalicelib.store import ledger
+
+        claim = ledger.claim("weekly_report", week_start.isoformat(), ledger.WEEKLY_REPORT, now)
+        if claim is None:
+            return summary  # this week's report went out already (a redelivered or replayed schedule)
+        try:
+            self.sender.send(parcel)
+        except Exception as exc:
+            ledger.fail(claim, now, ledger.error_name(exc))  # the schedule's retry claims it again
+            raise
+        ledger.done(claim, now)
+        summary["sent"] = True
+        return summary
+
+    def _weekly_parcel(self, now: datetime, to: list[str], summary: dict[str, Any]) -> Any:
+        """The weekly report's e-mail (what `summary` says it holds), with both tables as CSV files."""
         from chalicelib.domain.stats import table_csv
-        from chalicelib.notify.email import render, send_email
+        from chalicelib.notify import senders
+        from chalicelib.notify.email import render
 
         week_start, week_end, year_start = weekly_periods(now)
         week = self.table(week_start, week_end)
         year = self.table(year_start, week_end)
         overdue = self.longest_overdue(now)
-        to = recipients if recipients is not None else weekly_recipients()
+        summary["overdue_listed"] = len(overdue)
         week_label = f"{week_start:%d/%m/%Y} – {week_end:%d/%m/%Y}"
         context = {
             "week_label": week_label,
@@ -201,47 +238,22 @@ class StatsService:
             "now": now,
             "top": WEEKLY_TOP_OVERDUE,
         }
-        subject = f"Báo cáo tuần: tình hình giải quyết phản ánh hiện trường {week_label}"
-        attachments = [
+        attachments = tuple(
             (
-                f"thong-ke-paht-{week_start.isoformat()}_{week_end.isoformat()}.csv",
+                f"thong-ke-paht-{start.isoformat()}_{week_end.isoformat()}.csv",
                 "text/csv",
-                table_csv(week).encode("utf-8"),
-            ),
-            (
-                f"thong-ke-paht-{year_start.isoformat()}_{week_end.isoformat()}.csv",
-                "text/csv",
-                table_csv(year).encode("utf-8"),
-            ),
-        ]
-        summary: dict[str, Any] = {
-            "week": [week_start.isoformat(), week_end.isoformat()],
-            "year_to_date": [year_start.isoformat(), week_end.isoformat()],
-            "recipients": to,
-            "overdue_listed": len(overdue),
-            "sent": False,
-        }
-        if not to:
-            return summary
-        from chalicelib.store import once
-
-        claim = ("weekly_report", week_start.isoformat())
-        if not once.claim(*claim, now):
-            return summary  # this week's report went out already (a redelivered or replayed schedule)
-        try:
-            send_email(
-                to,
-                subject,
-                render("weekly_report.txt", **context),
-                render("weekly_report.html", **context),
-                attachments,
+                table_csv(t).encode(),
             )
-        except Exception:
-            once.release(*claim, now)  # let the schedule's retry send it
-            raise
-        once.done(*claim, now)
-        summary["sent"] = True
-        return summary
+            for start, t in ((week_start, week), (year_start, year))
+        )
+        return senders.email(
+            to,
+            f"Báo cáo tuần: tình hình giải quyết phản ánh hiện trường {week_label}",
+            render("weekly_report.txt", **context),
+            render("weekly_report.html", **context),
+            attachments=attachments,
+            delivery_id=f"weekly_report:{week_start.isoformat()}",
+        )
 
     def longest_overdue(self, now: datetime, top: int = WEEKLY_TOP_OVERDUE) -> list[OverdueItem]:
         """The `top` open reports marked overdue whose deadline passed longest ago: the first page of each unit's
@@ -367,4 +379,6 @@ def cell_differences(
 
 def apply_change(change: ReportChange) -> None:
     """Statistics counters: add this change's delta to the cells, exactly once per stream event."""
-    StatsService().apply_change(change)
+    from chalicelib import wiring
+
+    wiring.stats_service().apply_change(change)

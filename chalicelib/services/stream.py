@@ -1,13 +1,13 @@
 """The reports table's stream: decode each change and hand it to the consumers, each idempotent.
 
-A record whose consumer fails is returned in `batchItemFailures` (Powertools BatchProcessor), so Lambda retries
-that record alone; every consumer therefore tolerates seeing a change twice (conditional writes keyed on the
-report, the unit, the deadline or the event id).
+The consumers, in order, are built by `chalicelib.wiring.stream_consumers` with the one clock and the one
+sender. A record whose consumer fails is returned in `batchItemFailures` (Powertools BatchProcessor), so Lambda
+retries that record alone; every consumer therefore tolerates seeing a change twice (claims in the once-only
+ledger, conditional writes keyed on the report, the unit, the deadline or the event id).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,21 +29,6 @@ class ReportChange:
 
 Consumer = Callable[[ReportChange], None]
 
-# Consumers, in order, as "module:function" so that each is imported only when the stream function runs.
-CONSUMERS: list[str] = [
-    "chalicelib.services.stream:note_seen",
-    # routing and forwarding (issue 4)
-    "chalicelib.services.routing:route_new_report",
-    "chalicelib.services.forwarding:forward_to_unit",
-    # statistics counters (issue 7)
-    "chalicelib.services.stats:apply_change",
-    "chalicelib.services.imports:complete_imported",
-    # telling the citizen (issue 5)
-    "chalicelib.services.citizen_notify:notify_reporter",
-    # push, SMS, followers, duplicates followed, reopenings to the unit (issue 15)
-    "chalicelib.services.citizen_channels:notify_channels",
-]
-
 
 def note_seen(change: ReportChange) -> None:
     """The stream function saw a report change (kept first: it makes the flow visible in the logs)."""
@@ -53,14 +38,6 @@ def note_seen(change: ReportChange) -> None:
             "report change",
             extra={"report_id": report.id, "event": change.event_name, "status": report.status.value},
         )
-
-
-def _consumers() -> list[Consumer]:
-    out = []
-    for ref in CONSUMERS:
-        module, _, name = ref.partition(":")
-        out.append(getattr(importlib.import_module(module), name))
-    return out
 
 
 def decode(record: dict[str, Any]) -> ReportChange:
@@ -82,7 +59,11 @@ def handle_change(change: ReportChange, consumers: list[Consumer] | None = None)
     statistics or the citizen's e-mail from happening. The first failure is raised afterwards, so the record
     is retried; the consumers that succeeded are idempotent and do nothing the second time."""
     failure: Exception | None = None
-    for consume in consumers if consumers is not None else _consumers():
+    if consumers is None:
+        from chalicelib import wiring
+
+        consumers = wiring.stream_consumers()
+    for consume in consumers:
         try:
             consume(change)
         except Exception as exc:
@@ -102,7 +83,9 @@ def handle_change(change: ReportChange, consumers: list[Consumer] | None = None)
 def process_stream_batch(event: dict[str, Any], lambda_context: Any = None) -> dict[str, Any]:
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-    consumers = _consumers()
+    from chalicelib import wiring
+
+    consumers = wiring.stream_consumers()
 
     def record_handler(record: Any) -> None:
         handle_change(decode(record.raw_event), consumers)

@@ -3,12 +3,12 @@
 The sweep reads the sweep index up to `now` (only reports with a notice due: see domain/watch.py), re-reads
 each report consistently (the index may lag behind the table), and for every notice due:
 
-1. claims each delivery in the ledger with a conditional write (store/notices.py) before anything is sent, so
+1. claims each delivery in the once-only ledger (store/ledger.py, kind `notice`) before anything is sent, so
    a rerun or two sweeps at once send nothing twice;
 2. sends ONE e-mail per unit listing its reports (reminders and breaches) and ONE escalation e-mail to the IOC
-   listing every breach, through the e-mail sender plug-in (notify/senders.py);
-3. records each outcome in the ledger (`sent`, or `failed` so that the next sweep retries it);
-4. saves the report (optimistic version; on a concurrent update it re-reads and recomputes): a breach marks it
+   listing every breach, through the sender (notify/senders.py; plugged per unit);
+3. records each outcome in the ledger (`done`, or `failed` so that the next sweep retries it);
+4. saves the report (`ReportRepository.update`: on a concurrent update it re-reads and recomputes): a breach marks it
    overdue (`overdue_since`), and the keys of notices fully delivered go into `notices`, which moves the
    report's place in the sweep index to its next notice (or out of the index).
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -45,8 +45,9 @@ from chalicelib.domain.watch import (
     due_notices,
     record_outcome,
 )
+from chalicelib.notify import senders
 from chalicelib.notify.links import console_queue_url, console_report_url
-from chalicelib.store.notices import DIGEST_TTL, Claim, NoticeLedger, digest_key, notice_delivery_key
+from chalicelib.store import ledger
 from chalicelib.store.reports import ReportRepository
 
 logger = Logger(service="fieldreport", child=True)
@@ -69,6 +70,16 @@ SUBJECT_DIGEST = (
     "[Phản ánh hiện trường] Tổng hợp ngày {day}: {overdue} quá hạn, {due} đến hạn hôm nay – {unit}"
 )
 DIGEST_SECTIONS = ("Quá hạn", "Đến hạn hôm nay", "Mới chuyển đến")
+
+
+def notice_delivery_key(report_id: str, notice_key: str, audience: str) -> tuple[str, str]:
+    """One delivery per report, deadline notice and audience (`unit` or `ioc`)."""
+    return f"notice#{report_id}", f"{notice_key}#{audience}"
+
+
+def digest_key(day: date, unit_code: str) -> tuple[str, str]:
+    """One digest per working day and unit."""
+    return f"digest#{day.isoformat()}", unit_code
 
 
 # ------------------------------------------------------------------------------------------------ recipients
@@ -153,8 +164,7 @@ class _Delivery:
     report: Report
     notice: Notice
     audience: str
-    key: tuple[str, str]
-    data: dict[str, Any]
+    claim: ledger.Claim
 
 
 @dataclass
@@ -165,50 +175,18 @@ class _Work:
     sent: set[tuple[str, str]] = field(default_factory=set)  # (notice key, audience) delivered, now or before
 
 
-# (unit code the sender is plugged for, delivery id, recipients, subject, text, html) -> the channel's reference
-SendEmail = Callable[[str, str, list[str], str, str, str | None], Any]
-
-
-def _plugged_email(
-    unit_code: str, delivery_id: str, to: list[str], subject: str, text: str, html: str | None
-) -> Any:
-    """Send through the e-mail sender plugged for `unit_code` (SES unless a test or the local stack plugs
-    another one in)."""
-    from chalicelib.notify import senders
-
-    parcel = senders.Parcel(
-        delivery_id=delivery_id,
-        report_id="",
-        unit_code=unit_code,
-        channel=senders.EMAIL,
-        recipients=tuple(to),
-        subject=subject,
-        text=text,
-        html=html,
-    )
-    return senders.sender_for(senders.EMAIL, unit_code).send(parcel)
-
-
-def _error_name(exc: Exception) -> str:
-    # The class (or AWS error code), never the message: it could carry an address.
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code") if hasattr(exc, "response") else None
-    return f"{type(exc).__name__}:{code}" if code else type(exc).__name__
-
-
 class DeadlineWatch:
     def __init__(
         self,
         repo: ReportRepository | None = None,
-        ledger: NoticeLedger | None = None,
-        send: SendEmail | None = None,
+        sender: senders.Sender | None = None,
         calendar: WorkingCalendar | None = None,
         registry: UnitRegistry | None = None,
         recipients: Recipients | None = None,
         max_reports: int = MAX_REPORTS_PER_SWEEP,
     ) -> None:
         self.repo = repo or ReportRepository()
-        self.ledger = ledger or NoticeLedger()
-        self.send = send or _plugged_email
+        self.sender = sender or senders.registry()
         self.calendar = calendar or WorkingCalendar.default()
         self.registry = registry or UnitRegistry.default()
         self.recipients = recipients or Recipients.default()
@@ -292,11 +270,12 @@ class DeadlineWatch:
                     "notice": notice.key,
                     "audience": audience,
                 }
-                outcome = self.ledger.claim(key, now, data)
-                if outcome == Claim.CLAIMED:
-                    item.claimed.append(_Delivery(report, notice, audience, key, data))
-                elif outcome == Claim.SENT:
+                claim = ledger.claim(*key, ledger.NOTICE, now, data)
+                if claim is not None:
+                    item.claimed.append(_Delivery(report, notice, audience, claim))
+                elif ledger.status(*key) == ledger.DONE:
                     item.sent.add((notice.key, audience))
+                # else another sweep holds a fresh claim: it sends and records this one
         return item
 
     def _deliver(
@@ -316,40 +295,33 @@ class DeadlineWatch:
             else:
                 to, subject, text, html = self._unit_message(unit_code, deliveries, now)
                 plug_code, delivery_id = unit_code, f"notice:{utc_text(now)}:{unit_code}"
-            self.send(plug_code, delivery_id, to, subject, text, html)
+            self.sender.send(
+                senders.email(to, subject, text, html, unit_code=plug_code, delivery_id=delivery_id)
+            )
         except Exception as exc:
-            error = _error_name(exc)
+            error = ledger.error_name(exc)
             logger.warning(
                 "deadline notice not sent",
                 extra={"unit": unit_code or IOC, "error": error, "notices": len(deliveries)},
             )
             result.failures += 1
-            from chalicelib.store import retries
-
             for d in deliveries:
-                self.ledger.mark_failed(d.key, now, d.data, error)
-                retries.schedule(*d.key, NOTICE_KIND, now, error)
+                ledger.fail(d.claim, now, error)
             return
         result.emails_sent += 1
         for d in deliveries:
-            self.ledger.mark_sent(d.key, now)
+            ledger.done(d.claim, now)
             work_index[d.report.id].sent.add((d.notice.key, d.audience))
 
     def _save(self, report: Report, now: datetime, breaches: list[Notice], delivered: list[str]) -> None:
         """Mark overdue and record delivered notices; on a concurrent update, re-read and recompute."""
-        for _ in range(5):
-            changed = record_outcome(report, now, breaches, delivered)
-            if changed is None:
-                return
-            try:
-                self.repo.save(changed)
-                return
-            except ConcurrentUpdate:
-                fresh = self.repo.get(report.id)
-                if fresh is None:
-                    return
-                report = fresh
-        logger.warning("deadline outcome not saved after retries", extra={"report_id": report.id})
+        try:
+            self.repo.update(
+                report.id, lambda current: record_outcome(current, now, breaches, delivered), first=report
+            )
+        except ConcurrentUpdate:
+            # The notices stay delivered in the ledger: the next sweep finds them done and records them then.
+            logger.warning("deadline outcome not saved after retries", extra={"report_id": report.id})
 
     # --- content ---
 
@@ -469,31 +441,38 @@ class DeadlineWatch:
             return result
         for unit in self.digest_units(today):
             result.units_checked += 1
-            reports = list(self._open_reports(unit.code))
-            result.items_read += len(reports)
-            digest = daily_digest_lists(reports, now, self.calendar)
-            if digest.is_empty:
-                continue
-            key = digest_key(today, unit.code)
-            data = {"unit": unit.code, "day": today.isoformat(), "open": digest.open_count}
-            claim = self.ledger.claim(key, now, data, ttl=DIGEST_TTL)
-            if claim != Claim.CLAIMED:
-                result.already_sent += 1
-                continue
-            try:
-                to, subject, text, html = self._digest_message(unit, digest, now)
-                self.send(unit.code, f"digest:{today.isoformat()}:{unit.code}", to, subject, text, html)
-            except Exception as exc:
-                error = _error_name(exc)
-                logger.warning("daily digest not sent", extra={"unit": unit.code, "error": error})
-                self.ledger.mark_failed(key, now, data, error)
-                result.failures += 1
-                result.failed_units.append(unit.code)
-                continue
-            self.ledger.mark_sent(key, now)
-            result.emails_sent += 1
+            self._digest_unit(unit, today, now, result)
         logger.info("daily digest", extra=result.as_dict())
         return result
+
+    def _digest_unit(self, unit: Unit, today: date, now: datetime, result: DigestResult) -> None:
+        """One unit's digest, once: claimed in the ledger, sent, recorded (a failure is retried by Lambda's
+        retry of the scheduled invocation, which claims the failed digest again)."""
+        reports = list(self._open_reports(unit.code))
+        result.items_read += len(reports)
+        digest = daily_digest_lists(reports, now, self.calendar)
+        if digest.is_empty:
+            return
+        data = {"unit": unit.code, "day": today.isoformat(), "open": digest.open_count}
+        claim = ledger.claim(*digest_key(today, unit.code), ledger.DIGEST, now, data)
+        if claim is None:
+            result.already_sent += 1
+            return
+        try:
+            to, subject, text, html = self._digest_message(unit, digest, now)
+            delivery_id = f"digest:{today.isoformat()}:{unit.code}"
+            self.sender.send(
+                senders.email(to, subject, text, html, unit_code=unit.code, delivery_id=delivery_id)
+            )
+        except Exception as exc:
+            error = ledger.error_name(exc)
+            logger.warning("daily digest not sent", extra={"unit": unit.code, "error": error})
+            ledger.fail(claim, now, error)
+            result.failures += 1
+            result.failed_units.append(unit.code)
+            return
+        ledger.done(claim, now)
+        result.emails_sent += 1
 
     def _digest_message(self, unit: Unit, digest: Any, now: datetime) -> tuple[list[str], str, str, str]:
         def rows(reports: Iterable[Report]) -> list[dict[str, Any]]:
@@ -527,23 +506,36 @@ class DeadlineWatch:
         return to, subject, text, html
 
 
-NOTICE_KIND = "notice"  # this effect's kind in the list of what is still owed (services/deliveries.py)
-
-
-def retry_owed(owed: Any, now: datetime) -> bool:
-    """The reconciler's retry of a failed deadline notice: the report's due notices, claimed and sent."""
+def retry_owed(owed: ledger.Owed, now: datetime, sender: senders.Sender) -> bool:
+    """The reconciler's retry of a failed deadline notice: the report's due notices, claimed and sent as the
+    sweep does. A notice no longer due (the report was closed, extended or reassigned meanwhile) is given up:
+    nothing will ever claim it again."""
     report_id = str(owed.data.get("report_id") or owed.pk.removeprefix("notice#"))
-    return DeadlineWatch().retry_report(report_id, now).emails_sent > 0
+    sent = DeadlineWatch(sender=sender).retry_report(report_id, now).emails_sent > 0
+    after = ledger.get(owed.pk, owed.sk)
+    untouched = after is not None and after.attempts == owed.attempts and after.status != ledger.DONE
+    fresh_claim = (
+        after is not None
+        and after.status == ledger.CLAIMED
+        and (after.updated_at is None or after.updated_at >= now - ledger.LEASE)
+    )
+    if untouched and not fresh_claim:
+        ledger.give_up(owed.pk, owed.sk, ledger.NOTICE.name, now, "Superseded")
+    return sent
 
 
 def run_sweep(now: datetime) -> SweepResult:
     """The scheduled sweep as of `now` (the event's time)."""
-    return DeadlineWatch().run_sweep(now)
+    from chalicelib import wiring
+
+    return wiring.deadline_watch().run_sweep(now)
 
 
 def daily_digest(now: datetime) -> DigestResult:
     """The daily digest as of `now` (the event's time); `result.raise_if_incomplete()` after publishing."""
-    return DeadlineWatch().daily_digest(now)
+    from chalicelib import wiring
+
+    return wiring.deadline_watch().daily_digest(now)
 
 
 __all__ = [

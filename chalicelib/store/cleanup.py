@@ -1,12 +1,13 @@
-"""Removing what a deleted (test) report leaves in the ledger: its deliveries, citizen e-mails, deadline
-notices and reconciler counters, each kept under a partition named after the report, so a Query per partition
-finds them (no Scan). A kind of record keyed by report adds its prefix to `REPORT_PARTITIONS`."""
+"""Removing what a deleted (test) report leaves in the ledger: its deliveries, citizen e-mails and messages,
+deadline notices, reopenings told to its unit and routing attempts, each kept under a partition named after the
+report, so a Query per partition finds them (no Scan). A kind of record keyed by report adds its prefix to
+`REPORT_PARTITIONS`."""
 
 from __future__ import annotations
 
 from chalicelib.store.models import LedgerItem, bind
 
-REPORT_PARTITIONS = ("report#", "citizen#", "notice#", "reconcile#")
+REPORT_PARTITIONS = ("report#", "citizen#", "notice#", "unit-reopen#", "reconcile#")
 
 
 def delete_report_records(report_id: str) -> int:

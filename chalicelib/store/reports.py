@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -16,7 +16,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.errors import ConcurrentUpdate, InvalidInput, QuotaExceeded
 from chalicelib.domain.queries import PublicFilters
-from chalicelib.domain.report import Report, report_from_doc, report_to_doc, utc_text
+from chalicelib.domain.report import Report, Status, report_from_doc, report_to_doc, utc_text
 from chalicelib.store.models import LedgerItem, ReportItem, bind
 
 PUBLIC_PARTITION = "PUB"
@@ -25,6 +25,10 @@ SWEEP_PARTITION = "OPEN"
 # the reconciler (services/reconcile.py) finds those the stream did not route with one Query, no Scan.
 UNROUTED_PARTITION = "UNROUTED"
 PROVINCE_PARTITION = "ALL"
+# How many times `ReportRepository.update` applies a change before a lost race is the caller's 409: every
+# writer that redoes its change on the fresh report (routing, the sweep's outcome, attachments, uploads,
+# following) uses this one number.
+SAVE_ATTEMPTS = 5
 
 
 def _window(key: Any, low: str | None, high: str | None) -> Condition | None:
@@ -48,6 +52,15 @@ def _all_of(*parts: Condition | None) -> Condition | None:
 class Page:
     items: list[Report]
     next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class Updated:
+    """What `ReportRepository.update` did: the report as it now stands (the one saved, or the one read when the
+    change had nothing to do; None when there is no such report) and whether this call saved it."""
+
+    report: Report | None
+    saved: bool
 
 
 def _rcv_sk(report: Report) -> str:
@@ -261,6 +274,45 @@ class ReportRepository:
             raise
         return new
 
+    def update(
+        self,
+        report_id: str,
+        change: Callable[[Report], Report | None],
+        attempts: int = SAVE_ATTEMPTS,
+        *,
+        first: Report | None = None,
+        expect_status: Status | None = None,
+        save: Callable[[Report], Report | None] | None = None,
+    ) -> Updated:
+        """Read the report (consistently), apply `change`, save it conditionally on the version read (and, with
+        `expect_status`, on the stored status); when another writer got in first, read it again and re-apply
+        `change` to the fresh report, `attempts` times in all. The last ConcurrentUpdate propagates.
+
+        `change` returns the changed report (its `version` still the one read), or None when there is nothing
+        to do. `first`: the report as the caller already has it (a stream image, a report just read), tried
+        before any read. `save`: another conditional write of the changed report (a transaction with a ledger
+        row) that raises ConcurrentUpdate like `save`, or returns None when it declined."""
+        if attempts < 1:
+            raise ValueError("attempts must be at least 1")
+        condition = ReportItem.status == expect_status.value if expect_status is not None else None
+        write = save or (lambda changed: self.save(changed, extra_condition=condition))
+        current = first if first is not None else self.get(report_id)
+        for attempt in range(1, attempts + 1):
+            if current is None:
+                return Updated(None, saved=False)
+            changed = change(current)
+            if changed is None:
+                return Updated(current, saved=False)
+            try:
+                stored = write(changed)
+            except ConcurrentUpdate:
+                if attempt == attempts:
+                    raise
+                current = self.get(report_id)
+                continue
+            return Updated(current, saved=False) if stored is None else Updated(stored, saved=True)
+        raise AssertionError("unreachable")
+
     def delete(self, report: Report) -> None:
         try:
             ReportItem(report_id=report.id).delete(condition=ReportItem.version == report.version)
@@ -387,4 +439,14 @@ class ReportRepository:
         return [from_item(item) for item in items]
 
 
-__all__ = ["Page", "PublicFilters", "ReportRepository", "UpdateError", "from_raw", "readable", "to_item"]
+__all__ = [
+    "SAVE_ATTEMPTS",
+    "Page",
+    "PublicFilters",
+    "ReportRepository",
+    "UpdateError",
+    "Updated",
+    "from_raw",
+    "readable",
+    "to_item",
+]

@@ -540,20 +540,21 @@ def test_no_email_for_an_internal_comment_or_a_reporter_without_email(client, of
 
 
 def test_a_failed_send_is_retried_and_then_sent_once(client, officer):
-    from chalicelib.services.citizen_notify import _send, notify_reporter
+    from chalicelib.services.citizen_notify import notify_reporter
 
     report = stored_report()
     before = stored(report.id)
     act(client, report.id, officer, {"type": "accept"})
     change = _change(before, stored(report.id))
 
-    def broken(*args: Any) -> None:
-        raise ConnectionError("SES unreachable")
+    class Broken:
+        def send(self, parcel: Any) -> None:
+            raise ConnectionError("SES unreachable")
 
     with pytest.raises(ConnectionError):
-        notify_reporter(change, send=broken)
-    notify_reporter(change, send=_send)
-    notify_reporter(change, send=_send)
+        notify_reporter(change, sender=Broken())
+    notify_reporter(change)  # SES, through the sender every service is given
+    notify_reporter(change)
     sent = _sent()
     assert len(sent) == 1
     subject, text, _ = _text_of(sent[0])
@@ -562,9 +563,9 @@ def test_a_failed_send_is_retried_and_then_sent_once(client, officer):
 
 
 def test_the_stream_tells_the_citizen_through_the_registered_consumer(client, officer):
-    from chalicelib.services.stream import CONSUMERS
+    from chalicelib.wiring import stream_consumers
 
-    assert "chalicelib.services.citizen_notify:notify_reporter" in CONSUMERS
+    assert "notify_reporter" in [c.__name__ for c in stream_consumers()]
     report = stored_report()
     before = stored(report.id)
     act(client, report.id, officer, {"type": "resolve", "answer": "Đã xử lý xong."})

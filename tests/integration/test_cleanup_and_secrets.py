@@ -29,8 +29,8 @@ def _ledger_rows(report_id: str) -> list[tuple[str, str]]:
 
 
 def _with_traces(report_id: str) -> None:
-    from chalicelib.store import once
-    from chalicelib.store.deliveries import DeliveryLedger
+    from chalicelib.services.forwarding import delivery_key
+    from chalicelib.store import ledger
 
     s3 = _s3()
     s3.put_bucket_versioning(Bucket=_bucket(), VersioningConfiguration={"Status": "Enabled"})
@@ -38,9 +38,9 @@ def _with_traces(report_id: str) -> None:
         s3.put_object(Bucket=_bucket(), Key=f"reports/{report_id}/a.jpg", Body=body)
     s3.put_object(Bucket=_bucket(), Key=f"reports/{report_id}/b.mp4", Body=b"video")
     now = datetime.now(UTC)
-    once.claim(f"citizen#{report_id}", "entry#00001", now)
-    DeliveryLedger().claim(report_id, "03127", now, "email", now)
-    once.claim(f"notice#{report_id}", "triage-breach#unit", now)
+    ledger.claim(f"citizen#{report_id}", "entry#00001", ledger.CITIZEN, now)
+    ledger.claim(*delivery_key(report_id, "03127", now, "email"), ledger.FORWARD, now)
+    ledger.claim(f"notice#{report_id}", "triage-breach#unit", ledger.NOTICE, now)
 
 
 def test_deleting_a_test_report_deletes_its_media_and_ledger_rows_only(client, tokens):

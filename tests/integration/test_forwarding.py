@@ -325,7 +325,6 @@ def test_the_webhook_is_signed_with_the_units_secret_and_sent_once(
 ):
     from chalicelib.notify.webhook import verify
     from chalicelib.services.forwarding import forward
-    from chalicelib.store.deliveries import DeliveryLedger
 
     handler, url = receiver
     monkeypatch.setenv("WEBHOOK_SECRET_TEST", "s3cr3t-shared-with-the-unit")
@@ -333,7 +332,7 @@ def test_the_webhook_is_signed_with_the_units_secret_and_sent_once(
     unit = _unit_with_webhook(url)
     now = datetime.now(UTC)
 
-    outcomes = forward(report, unit, now, DeliveryLedger())
+    outcomes = forward(report, unit, now)
     assert [(o.channel, o.status) for o in outcomes] == [("email", "skipped"), ("webhook", "sent")]
 
     ((headers, body),) = handler.received
@@ -350,14 +349,13 @@ def test_the_webhook_is_signed_with_the_units_secret_and_sent_once(
     assert payload["report"]["due_at"].endswith("23:59:59+07:00")
 
     # Delivered again (a redelivered batch): nothing more is sent.
-    outcomes = forward(report, unit, datetime.now(UTC), DeliveryLedger())
+    outcomes = forward(report, unit, datetime.now(UTC))
     assert {o.status for o in outcomes} == {"skipped"}
     assert len(handler.received) == 1
 
 
 def test_a_refused_or_unsigned_webhook_is_a_recorded_failure(client, tokens, stream, receiver, monkeypatch):
     from chalicelib.services.forwarding import failed_deliveries, forward
-    from chalicelib.store.deliveries import DeliveryLedger
 
     handler, url = receiver
     report = _routed_report(client, tokens, stream)
@@ -365,7 +363,7 @@ def test_a_refused_or_unsigned_webhook_is_a_recorded_failure(client, tokens, str
 
     # No secret configured: nothing unsigned leaves.
     monkeypatch.delenv("WEBHOOK_SECRET_TEST", raising=False)
-    outcomes = forward(report, unit, datetime.now(UTC), DeliveryLedger())
+    outcomes = forward(report, unit, datetime.now(UTC))
     assert [(o.channel, o.status, o.error) for o in outcomes][-1] == (
         "webhook",
         "failed",
@@ -376,13 +374,13 @@ def test_a_refused_or_unsigned_webhook_is_a_recorded_failure(client, tokens, str
     # The receiver answers 503: failed again, attempts counted.
     monkeypatch.setenv("WEBHOOK_SECRET_TEST", "s3cr3t")
     handler.answer = 503
-    outcomes = forward(report, unit, datetime.now(UTC), DeliveryLedger())
+    outcomes = forward(report, unit, datetime.now(UTC))
     assert outcomes[-1].error == "WebhookError"
     (row,) = failed_deliveries(20, None)["items"]
     assert (row["channel"], row["attempts"], row["last_error"]) == ("webhook", 2, "WebhookError")
 
     # It recovers: sent, and off the IOC's list.
     handler.answer = 200
-    assert forward(report, unit, datetime.now(UTC), DeliveryLedger())[-1].status == "sent"
+    assert forward(report, unit, datetime.now(UTC))[-1].status == "sent"
     assert failed_deliveries(20, None)["items"] == []
     assert len(handler.received) == 2

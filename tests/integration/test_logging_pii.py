@@ -58,9 +58,9 @@ def logs(client) -> Iterator[Collector]:
     root = logging.getLogger()
     # the app's logger and its children (Powertools gives each child its own level); importing the stream
     # consumers first creates their loggers
-    from chalicelib.services.stream import _consumers
+    from chalicelib.wiring import stream_consumers
 
-    _consumers()
+    stream_consumers()
 
     ours = [
         logging.getLogger(name)

@@ -39,7 +39,7 @@ SEED_REPORT = {
     "location": {"lat": 21.386, "lng": 103.017},
     "reporter": {"name": "Nguyễn Văn An", "phone": "0912345678"},
 }
-OPAQUE = ("cursor",)
+OPAQUE = ("cursor", "page")  # only the server makes these (next_cursor, the Link header)
 PAIRS = (("since", "until"), ("from", "to"))
 
 
@@ -91,11 +91,25 @@ def _keep_pairs_in_order(query: dict[str, Any]) -> None:
                 query[high] = start
 
 
+def _box(text: str) -> str:
+    """min before max, longitudes within ±180 and latitudes within ±90, as the parameter says."""
+    v = [float(x) for x in text.split(",")]
+    lng = sorted(max(-180.0, min(180.0, x)) for x in (v[0], v[2]))
+    lat = sorted(max(-90.0, min(90.0, x)) for x in (v[1], v[3]))
+    return f"{lng[0]},{lat[0]},{lng[1]},{lat[1]}"
+
+
 def _prepare(case: Any, report_id: str, rng: random.Random) -> Any:
     for name in OPAQUE:
         (case.query or {}).pop(name, None)
     if case.query:
         _keep_pairs_in_order(case.query)
+        if "bbox" in case.query:
+            case.query["bbox"] = _box(str(case.query["bbox"]))
+        if "start_date" in case.query:  # Open311: an end not before the start, at most 90 days after it
+            case.query.pop("end_date", None)
+    if isinstance(case.body, dict) and "occurred_at" in case.body:  # not in the future, as its field says
+        case.body["occurred_at"] = "2024-04-01T08:00:00+07:00"
     if case.path_parameters and "report_id" in case.path_parameters and rng.random() < 0.5:
         case.path_parameters["report_id"] = report_id
     return case

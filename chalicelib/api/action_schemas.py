@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field, RootModel
 
 from chalicelib.api import http
 from chalicelib.api.citizen_schemas import ReopenIn
-from chalicelib.api.fields import Instant, Line
+from chalicelib.api.fields import Instant, Line, Whole
 from chalicelib.api.fields import LongText as _Long
 from chalicelib.api.schemas import CodeName, Out, _In
 from chalicelib.domain import workflow
@@ -178,7 +178,7 @@ def _value(value: Any, field: dataclasses.Field[Any]) -> Any:
 class FeedbackIn(_In):
     """Đánh giá mức độ hài lòng (người gửi phản ánh, một lần, khi đã có kết quả)."""
 
-    rating: Annotated[int, Field(ge=1, le=5)]
+    rating: Whole(ge=1, le=5)
     comment: _Long(0, 1000) | None = None
 
 

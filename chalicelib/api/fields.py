@@ -15,7 +15,7 @@ import unicodedata
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from chalicelib.domain.instants import MAX_YEAR, MIN_YEAR, InstantOutOfRange, in_range
@@ -45,12 +45,22 @@ def clean_text(value: str, min_length: int, max_length: int, multiline: bool) ->
     return text
 
 
+def text_pattern(multiline: bool) -> str:
+    """What the document promises is accepted: no control or bidi character, no zero-width one, and no blank
+    at either end (blanks at the ends are trimmed, so a text of blanks alone would be too short)."""
+    forbidden = "\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069\\u200b-\\u200f\\u2060\\ufeff"
+    if not multiline:
+        forbidden += "\\t\\n"
+    inner, edge = f"[^{forbidden}]", f"[^\\s{forbidden}]"
+    return f"^({edge}({inner}*{edge})?)?$"
+
+
 def _text_type(min_length: int, max_length: int, multiline: bool, description: str | None) -> Any:
     def check(value: str) -> str:
         return clean_text(value, min_length, max_length, multiline)
 
     # The bounds are checked by `check` (after NFC); the schema still shows them to clients.
-    schema: dict[str, Any] = {"maxLength": max_length}
+    schema: dict[str, Any] = {"maxLength": max_length, "pattern": text_pattern(multiline)}
     if min_length:
         schema["minLength"] = min_length
     return Annotated[str, Field(description=description, json_schema_extra=schema), AfterValidator(check)]
@@ -79,5 +89,24 @@ def _bounded(value: datetime) -> datetime:
 Instant = Annotated[
     AwareDatetime,
     AfterValidator(_bounded),
-    Field(json_schema_extra={"x-year-range": [MIN_YEAR, MAX_YEAR]}),
+    Field(
+        json_schema_extra={
+            "x-year-range": [MIN_YEAR, MAX_YEAR],
+            "pattern": r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]"
+            r"(:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-](0[0-9]|1[0-2]):00)$",
+        }
+    ),
 ]
+
+
+def _whole(value: Any) -> Any:
+    """A whole number written as 2.0 is the integer 2 (JSON does not tell them apart); 2.5 stays refused."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole)]
+
+
+def Whole(**bounds: int) -> Any:
+    """A whole number within `bounds` (ge, gt, le, lt), as the document states them."""
+    return Annotated[int, Field(**bounds), BeforeValidator(_whole)]

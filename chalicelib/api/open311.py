@@ -209,8 +209,8 @@ def date_window(params: dict[str, str] | None, now: datetime) -> tuple[datetime,
     if start is None:
         assert end is not None
         start = end - WINDOW
-    if end is None:
-        end = min(now, start + WINDOW)
+    if end is None:  # up to now; a start still to come is an empty window, not the client's error
+        end = max(start, min(now, start + WINDOW))
     if end < start:
         raise Open311Error(400, "Tham số 'end_date' không hợp lệ: phải không sớm hơn 'start_date'.")
     if end - start > WINDOW + timedelta(days=1):

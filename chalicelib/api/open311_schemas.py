@@ -1,5 +1,5 @@
 """Schemas of the IOC's Open311 key administration (`/v1/open311/keys`) and of the GeoReport v2 answers, for
-the OpenAPI document (chalicelib/api/openapi.py includes OPERATIONS and paths())."""
+the OpenAPI document (the key routes name these models; routes/open311.py takes its operations from paths())."""
 
 from __future__ import annotations
 
@@ -8,13 +8,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.api.contract import INSTANT_PATTERN
+from chalicelib.api.fields import Whole, text_pattern
 from chalicelib.api.schemas import Out, _In
 
 
 class KeyRequest(_In):
     name: Annotated[str, Field(min_length=2, max_length=100, description="Tên ứng dụng được cấp khóa")]
     rate_limit_per_hour: Annotated[
-        int | None, Field(ge=1, le=100000, description="Số yêu cầu POST tối đa mỗi giờ (mặc định 120)")
+        Whole(ge=1, le=100000) | None,
+        Field(description="Số yêu cầu POST tối đa mỗi giờ (mặc định 120)"),
     ] = None
 
 
@@ -150,7 +153,13 @@ _JURISDICTION: dict[str, Any] = {
     "required": False,
     "schema": {"type": "string", "enum": ["dienbien.gov.vn"]},
 }
-_DATE = {"type": "string", "description": "W3C/ISO 8601 có múi giờ, hoặc một ngày YYYY-MM-DD (giờ Việt Nam)"}
+_DATE = {
+    "type": "string",
+    "pattern": INSTANT_PATTERN,
+    "description": "W3C/ISO 8601 có múi giờ, hoặc một ngày YYYY-MM-DD (giờ Việt Nam), năm 2000–2100",
+}
+_ID_LIST = "^[0-9A-HJKMNP-TV-Z]{26}(,[0-9A-HJKMNP-TV-Z]{26}){0,99}$"
+_LINE = {"type": "string", "pattern": text_pattern(False)}
 _WINDOW: list[dict[str, Any]] = [
     {"name": "start_date", "in": "query", "required": False, "schema": _DATE},
     {"name": "end_date", "in": "query", "required": False, "schema": _DATE},
@@ -174,6 +183,7 @@ _REQUEST_QUERY: list[dict[str, Any]] = [
         "required": False,
         "schema": {
             "type": "string",
+            "pattern": _ID_LIST,
             "description": "Các mã cách nhau bởi dấu phẩy (tối đa 100); bỏ qua các lọc khác",
         },
     },
@@ -187,19 +197,23 @@ _REQUEST_QUERY: list[dict[str, Any]] = [
     *_WINDOW,
 ]
 _FORM_FIELDS: dict[str, Any] = {
-    "api_key": {"type": "string"},
+    "api_key": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[A-Za-z0-9_.-]+$"},
     "jurisdiction_id": {"type": "string", "enum": ["dienbien.gov.vn"]},
     "service_code": {"type": "string"},
     "lat": {"type": "number", "minimum": -90, "maximum": 90},
     "long": {"type": "number", "minimum": -180, "maximum": 180},
-    "address_string": {"type": "string", "maxLength": 500},
-    "email": {"type": "string", "format": "email"},
-    "device_id": {"type": "string"},
-    "account_id": {"type": "string"},
-    "first_name": {"type": "string"},
-    "last_name": {"type": "string"},
-    "phone": {"type": "string"},
-    "description": {"type": "string", "minLength": 10, "maxLength": 4000},
+    "address_string": {**_LINE, "maxLength": 500},
+    "email": {
+        "type": "string",
+        "maxLength": 254,
+        "pattern": r"^[A-Za-z0-9._-]+@[A-Za-z0-9-]+\.[A-Za-z]{2,}$",
+    },
+    "device_id": {**_LINE, "maxLength": 100},
+    "account_id": {**_LINE, "maxLength": 100},
+    "first_name": {**_LINE, "minLength": 2, "maxLength": 50},
+    "last_name": {**_LINE, "maxLength": 49},
+    "phone": {"type": "string", "pattern": r"^(\+84|0)[0-9]{9,10}$"},
+    "description": {"type": "string", "minLength": 10, "maxLength": 3000, "pattern": text_pattern(True)},
     "media_url": {"type": "string", "format": "uri"},
 }
 _RESOURCES = {
@@ -255,6 +269,13 @@ def _many(model: str) -> dict[str, Any]:
     return {"type": "array", "items": _ref(model)}
 
 
+def _service_code() -> dict[str, Any]:
+    """One of the catalogue's codes (services.json lists them with their names)."""
+    from chalicelib.domain.units import CategoryCatalog
+
+    return {"type": "string", "enum": [c.code for c in CategoryCatalog.default().all()]}
+
+
 def _post() -> dict[str, Any]:
     post = _op(
         "Open311: gửi phản ánh (requests.{xml,json}, form; cần api_key do IOC cấp)",
@@ -277,8 +298,9 @@ def _post() -> dict[str, Any]:
                         "phone",
                         "first_name",
                     ],
-                    "properties": _FORM_FIELDS,
-                    "patternProperties": {"^attribute\\[[a-z0-9-]+\\]$": {"type": "string"}},
+                    "properties": {**_FORM_FIELDS, "service_code": _service_code()},
+                    # attribute[<code>]=…: each service's own, as GET services/{code} defines them
+                    "additionalProperties": False,
                 }
             }
         },
@@ -294,9 +316,12 @@ def paths() -> dict[str, Any]:
     names = "|".join(_RESOURCES)
     listing = _op(
         "Open311: discovery.{xml,json}, services.{xml,json}, requests.{xml,json}, servicerequestupdates.{xml,json}",
-        {"oneOf": [_ref("Open311Discovery"), *(_many(m) for k, m in _RESOURCES.items() if k != "discovery")]},
+        {"anyOf": [_ref("Open311Discovery"), *(_many(m) for k, m in _RESOURCES.items() if k != "discovery")]},
         (400, 404),
-        [_resource(f"^({names})\\.(xml|json)$", "Tài nguyên và định dạng"), *_REQUEST_QUERY],
+        [
+            _resource(f"^({names})\\.(xml|json)$", "Tài nguyên và định dạng"),
+            *(q if q["name"] != "service_code" else {**q, "schema": _service_code()} for q in _REQUEST_QUERY),
+        ],
     )
     post = _post()
     file = "^[A-Za-z0-9-]+\\.(xml|json)$"

@@ -150,7 +150,20 @@ def _components(ops: list[Op], wire_models: list[type[BaseModel]]) -> dict[str, 
         [(m, "validation" if name in requests else "serialization") for name, m in models.items()],
         ref_template=REF,
     )
-    return dict(defs.get("$defs", {}))
+    components = dict(defs.get("$defs", {}))
+    _known_codes(components)
+    return components
+
+
+def _known_codes(components: dict[str, Any]) -> None:
+    """A category is one of the catalogue's codes (GET /v1/categories): the document lists them, so that a
+    client generated from it cannot send one the server refuses."""
+    from chalicelib.domain.units import CategoryCatalog
+
+    codes = [c.code for c in CategoryCatalog.default().all()]
+    submit = components.get("SubmitReport", {}).get("properties", {})
+    if "category" in submit:
+        submit["category"] = {**submit["category"], "enum": codes}
 
 
 def _operation_id(op: Op) -> str:

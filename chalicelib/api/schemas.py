@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from chalicelib.api.fields import Instant, Line, LongText
+from chalicelib.api.fields import Instant, Line, LongText, Whole
 
 _PHONE = re.compile(r"^(\+84|0)\d{9,10}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -29,11 +29,15 @@ class LocationIn(_In):
 
 class ReporterIn(_In):
     name: Line(2, 100) | None = None
-    phone: Line(0, 20) | None = None
+    phone: Annotated[
+        Line(0, 20) | None,
+        Field(json_schema_extra={"pattern": r"^(\+84|0)[0-9]{9,10}$"}, description="Số điện thoại Việt Nam"),
+    ] = None
     email: Annotated[
         Line(0, 254) | None,
         Field(
-            description="Bỏ qua: thư chính thức chỉ gửi đến e-mail đã xác minh của tài khoản (email_verified)"
+            description="Bỏ qua: thư chính thức chỉ gửi đến e-mail đã xác minh của tài khoản (email_verified)",
+            json_schema_extra={"pattern": r"^[^@\s]+@[^@\s]+\.[^@\s]+$"},
         ),
     ] = None
 
@@ -69,7 +73,7 @@ class AttachmentRequest(_In):
     content_type: Literal[
         "image/jpeg", "image/png", "image/webp", "image/heic", "video/mp4", "video/quicktime"
     ]
-    size: Annotated[int, Field(gt=0, description="Kích thước tệp (byte)")]
+    size: Annotated[Whole(gt=0), Field(description="Kích thước tệp (byte)")]
     purpose: Literal["report", "answer"] = "report"
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from chalicelib.domain import errors
 from chalicelib.domain.errors import ReportNotFound
 from chalicelib.domain.report import parse_instant, vn_time
 from chalicelib.notify import senders
@@ -136,7 +137,10 @@ class Deliveries:
     def resend(self, ref: str, now: datetime) -> dict[str, Any]:
         """The IOC resends one owed effect now (given up or waiting for its next attempt); it gets a fresh day
         of retries if this attempt fails too. Answers the delivery as it stands afterwards."""
-        pk, sk = ledger.parse_ref(ref)
+        try:
+            pk, sk = ledger.parse_ref(ref)
+        except errors.InvalidInput:  # not an id this system gave: as for an unknown one
+            raise DeliveryNotFound("Không tìm thấy lượt gửi tin cần gửi lại.") from None
         owed = ledger.renew(pk, sk, now)
         if owed is None:
             raise DeliveryNotFound("Không tìm thấy lượt gửi tin cần gửi lại.")

@@ -248,23 +248,17 @@ def inbox_filters(params: dict[str, str] | None) -> Any:
 def inbox_row(report: Any, now: datetime) -> dict[str, Any]:
     """One line of the work queue: what an officer scans in a list, no personal data (the queue is read by
     those who may see the report; the row shows only public fields, its hidden flag and its first words)."""
-    from chalicelib.api.views import category_of, unit_of
-    from chalicelib.domain.report import vn_time
+    from chalicelib.api.views import headline
 
     words = report.description.strip()
     row = InboxRow(
-        id=report.id,
-        category=category_of(report),
-        status=report.status.value,
-        status_label=report.status_label,
-        unit=unit_of(report),
-        received_at=vn_time(report.received_at),
-        triage_due_at=vn_time(report.triage_due_at),
-        due_at=vn_time(report.due_at),
-        overdue=report.is_overdue(now),
-        address=report.address,
+        **headline(report, now),  # type: ignore[arg-type]
         hidden=report.hidden is not None,
-        followers=report.followers,
         summary=words if len(words) <= 90 else words[:89].rsplit(" ", 1)[0] + "…",
     )
     return row.model_dump(mode="json")
+
+
+def queue_page(found: Any, now: datetime) -> dict[str, Any]:
+    """A page of the work queue (or of the province's list) as rows."""
+    return {"items": [inbox_row(r, now) for r in found.items], "next_cursor": found.next_cursor}

@@ -34,6 +34,23 @@ def _without_reporter(text: str | None, report: Report) -> str | None:
     return text.replace(name, "***") if text and name else text
 
 
+def headline(report: Report, now: datetime) -> dict[str, object]:
+    """What every list shows of a report, its queue row as its full view: where it stands and by when."""
+    return dict(
+        id=report.id,
+        category=category_of(report),
+        address=report.address,
+        status=report.status.value,
+        status_label=report.status_label,
+        unit=unit_of(report),
+        received_at=vn_time(report.received_at),
+        triage_due_at=vn_time(report.triage_due_at),
+        due_at=vn_time(report.due_at),
+        overdue=report.is_overdue(now),
+        followers=report.followers,
+    )
+
+
 def report_view(
     report: Report, viewer: Actor | None, now: datetime, media_url: MediaUrl
 ) -> dict[str, object]:
@@ -60,18 +77,9 @@ def _public_fields(
         return text if private_ok else _without_reporter(text, report)
 
     return dict(
-        id=report.id,
-        category=category_of(report),
+        **headline(report, now),
         description=report.description,
         location=schemas.LocationOut(lat=report.location.lat, lng=report.location.lng),
-        address=report.address,
-        status=report.status.value,
-        status_label=report.status_label,
-        unit=unit_of(report),
-        received_at=vn_time(report.received_at),
-        triage_due_at=vn_time(report.triage_due_at),
-        due_at=vn_time(report.due_at),
-        overdue=report.is_overdue(now),
         closed_at=vn_time(report.closed_at),
         answer=shown(report.answer),
         media=media_items(report, viewer, private_ok, media_url),
@@ -80,7 +88,6 @@ def _public_fields(
             for e in report.timeline()
         ],
         rating=report.feedback.rating if report.feedback else None,
-        followers=report.followers,
     )
 
 

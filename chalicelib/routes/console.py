@@ -67,7 +67,7 @@ def console_blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Bluepri
     )
     def province_reports() -> Response:
         """Every report of the province for the IOC, newest first, with the console's filters."""
-        from chalicelib.api.action_schemas import inbox_row
+        from chalicelib.api.action_schemas import queue_page
         from chalicelib.api.console_schemas import province_filters
         from chalicelib.wiring import console_service
 
@@ -76,8 +76,6 @@ def console_blueprint(authorizer: Any, clock: Callable[[], datetime]) -> Bluepri
         query = province_filters(request.query_params)
         now = clock()
         page = console_service().province(caller, now=now, **query)
-        return http.json_response(
-            {"items": [inbox_row(r, now) for r in page.items], "next_cursor": page.next_cursor}
-        )
+        return http.json_response(queue_page(page, now))
 
     return bp

@@ -160,7 +160,7 @@ def _queue(bp: Blueprint, authorizer: Any, clock: Callable[[], datetime]) -> Non
         authorizer,
     )
     def inbox() -> Response:
-        from chalicelib.api.action_schemas import inbox_filters, inbox_row
+        from chalicelib.api.action_schemas import inbox_filters, queue_page
 
         caller = http.actor_from_request(bp.current_request)
         params = query_params(bp)
@@ -168,6 +168,4 @@ def _queue(bp: Blueprint, authorizer: Any, clock: Callable[[], datetime]) -> Non
         found = _handling().inbox(
             caller, inbox_filters(params), http.parse_limit(params), params.get("cursor"), now
         )
-        return http.json_response(
-            {"items": [inbox_row(r, now) for r in found.items], "next_cursor": found.next_cursor}
-        )
+        return http.json_response(queue_page(found, now))

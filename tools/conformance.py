@@ -28,7 +28,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from tools.fuzz import ROLES, start_stack, stop_stack
+from tools.fuzz import role_tokens, start_stack, stop_stack
 
 # The world's refusals a generated request cannot foresee; 400/413/415 would be the document's fault.
 ACCEPTED = ["2xx", "401", "403", "404", "409", "422", "429"]
@@ -54,16 +54,6 @@ class Result:
             f"conformance: {self.requests} requests over {len(self.by_operation)} operation×role pairs, "
             f"{len(self.failures)} mismatches"
         )
-
-
-def _tokens(state_dir: Path) -> dict[str, str | None]:
-    from infra.local.tokens import DevIssuer
-
-    issuer = DevIssuer(state_dir)
-    return {
-        name: None if spec is None else issuer.token(spec["role"], spec.get("unit"), f"conformance-{name}")
-        for name, spec in ROLES.items()
-    }
 
 
 def seed_report(base_url: str, citizen_token: str) -> str:
@@ -170,7 +160,7 @@ def conformance(base_url: str, state_dir: Path, examples: int) -> Result:
     from schemathesis.config import SchemathesisConfig
 
     schema = openapi.from_url(base_url + "/v1/openapi.json", config=SchemathesisConfig.from_dict(CONFIG))
-    tokens = _tokens(state_dir)
+    tokens = role_tokens(state_dir, "conformance")
     citizen = tokens["citizen"]
     assert citizen is not None
     report_id = seed_report(base_url, citizen)

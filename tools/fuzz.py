@@ -51,12 +51,13 @@ class FuzzResult:
         return f"fuzz: {self.requests} requests, {self.five_xx} server errors (5xx); by status {by_status}"
 
 
-def _tokens(state_dir: Path) -> dict[str, str | None]:
+def role_tokens(state_dir: Path, prefix: str) -> dict[str, str | None]:
+    """A development token for each of ROLES (None for the public), subjects named `<prefix>-<role>`."""
     from infra.local.tokens import DevIssuer
 
     issuer = DevIssuer(state_dir)
     return {
-        name: None if spec is None else issuer.token(spec["role"], spec.get("unit"), f"fuzz-{name}")
+        name: None if spec is None else issuer.token(spec["role"], spec.get("unit"), f"{prefix}-{name}")
         for name, spec in ROLES.items()
     }
 
@@ -121,7 +122,7 @@ def fuzz(base_url: str, state_dir: Path, total: int) -> FuzzResult:
 
     schema = openapi.from_url(base_url + "/v1/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
-    tokens = _tokens(state_dir)
+    tokens = role_tokens(state_dir, "fuzz")
     result = FuzzResult()
     # Hypothesis stops early on operations with few distinct requests: passes go on until `total` is reached.
     for seed in range(1, 20):

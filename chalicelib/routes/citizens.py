@@ -15,8 +15,6 @@ from chalice import Blueprint, Response
 
 from chalicelib.api import contract as c
 from chalicelib.api import http
-from chalicelib.domain import access
-from chalicelib.domain.access import Actor
 from chalicelib.routes.operation import operation
 
 FOLLOWERS = "/v1/reports/{report_id}/followers"
@@ -30,12 +28,6 @@ NEARBY_QUERY = (
 NOTIFICATIONS = "/v1/me/notifications"
 
 # No personal data ever goes into these answers: follower counts only, a caller's own devices only.
-
-
-def _caller(request: Any) -> Actor:
-    actor = http.actor_from_request(request)
-    access.require(actor, "citizen")
-    return actor
 
 
 def _media_url(key: str) -> str:
@@ -134,14 +126,14 @@ def _nearby_and_following(bp: Blueprint, authorizer: Any, clock: Callable[[], da
         authorizer,
     )
     def follow_report(report_id: str) -> Response:
-        report, _ = _service().follow(report_id, _caller(bp.current_request))
+        report, _ = _service().follow(report_id, http.actor_from_request(bp.current_request))
         return http.json_response(_following(report, True))
 
     @operation(
         bp, _op("delete", FOLLOWERS, "Bỏ theo dõi phản ánh; gọi lại không đổi gì", **following), authorizer
     )
     def unfollow_report(report_id: str) -> Response:
-        report, _ = _service().unfollow(report_id, _caller(bp.current_request))
+        report, _ = _service().unfollow(report_id, http.actor_from_request(bp.current_request))
         return http.json_response(_following(report, False))
 
 
@@ -162,7 +154,7 @@ def _devices(bp: Blueprint, authorizer: Any) -> None:
     )
     def register_device() -> Response:
         request = bp.current_request
-        caller = _caller(request)
+        caller = http.actor_from_request(request)
         from chalicelib.api.citizen_schemas import DeviceIn
 
         body = http.parse_body(request.raw_body, DeviceIn)
@@ -182,7 +174,7 @@ def _devices(bp: Blueprint, authorizer: Any) -> None:
         authorizer,
     )
     def remove_device(device_id: str) -> Response:
-        _service().remove_device(_caller(bp.current_request), device_id)
+        _service().remove_device(http.actor_from_request(bp.current_request), device_id)
         return Response(body="", status_code=204)
 
 
@@ -201,7 +193,9 @@ def _channels(bp: Blueprint, authorizer: Any) -> None:
         authorizer,
     )
     def get_notifications() -> Response:
-        return http.json_response(_notifications(*_service().preferences(_caller(bp.current_request))))
+        return http.json_response(
+            _notifications(*_service().preferences(http.actor_from_request(bp.current_request)))
+        )
 
     @operation(
         bp,
@@ -217,7 +211,7 @@ def _channels(bp: Blueprint, authorizer: Any) -> None:
     )
     def put_notifications() -> Response:
         request = bp.current_request
-        caller = _caller(request)
+        caller = http.actor_from_request(request)
         from chalicelib.api.citizen_schemas import NotificationsIn
 
         body = http.parse_body(request.raw_body, NotificationsIn)

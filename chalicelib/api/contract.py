@@ -15,9 +15,10 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel
+if TYPE_CHECKING:  # declaring a route loads no pydantic (http.py says why)
+    from pydantic import BaseModel
 
 Auth = Literal["none", "bearer", "optional"]
 
@@ -59,6 +60,8 @@ ModelRef = str | tuple[str, ...] | None
 
 
 def resolve(ref: str) -> type[BaseModel]:
+    from pydantic import BaseModel
+
     module, _, name = ref.rpartition(".")
     model = getattr(importlib.import_module(f"chalicelib.api.{module}"), name)
     assert isinstance(model, type) and issubclass(model, BaseModel), ref

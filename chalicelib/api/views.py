@@ -1,12 +1,17 @@
 """What each caller may see of a report: public fields for everyone, private ones for its reporter, its unit's
-officers and the IOC (api.md; personal data per Nghị định 13/2023)."""
+officers and the IOC (api.md; personal data per Nghị định 13/2023).
+
+The views are plain JSON values, built without pydantic: a read (or a stream record that sends a webhook) must
+not pay for pydantic's import and schema build on a cold start (bench/bench_cold.py). Their shape is still the
+contract's: schemas.ReportPublic and ReportPrivate document it, and tests/unit/test_views_contract.py checks that
+every view validates against its model and dumps to exactly itself.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
 
-from chalicelib.api import schemas
 from chalicelib.api.media_views import media_items
 from chalicelib.domain.access import Actor, may_see_private, sees_internals
 from chalicelib.domain.report import Media, Report, vn_time
@@ -15,16 +20,22 @@ from chalicelib.domain.units import CategoryCatalog, UnitRegistry
 MediaUrl = Callable[..., str]  # (key) for a derived image, (key, ttl_seconds) for an original
 
 
-def category_of(report: Report) -> schemas.CodeName:
+def instant(value: datetime | None) -> str | None:
+    """An instant as the API writes it: ISO 8601 at +07:00 (what pydantic's JSON mode gives for the schemas)."""
+    shown = vn_time(value)
+    return None if shown is None else shown.isoformat()
+
+
+def category_of(report: Report) -> dict[str, str]:
     category = CategoryCatalog.default().get(report.category)
-    return schemas.CodeName(code=report.category, name=category.name if category else report.category)
+    return {"code": report.category, "name": category.name if category else report.category}
 
 
-def unit_of(report: Report) -> schemas.CodeName | None:
+def unit_of(report: Report) -> dict[str, str] | None:
     if report.unit_code is None:
         return None
     unit = UnitRegistry.default().get(report.unit_code)
-    return schemas.CodeName(code=report.unit_code, name=unit.name if unit else report.unit_code)
+    return {"code": report.unit_code, "name": unit.name if unit else report.unit_code}
 
 
 def _without_reporter(text: str | None, report: Report) -> str | None:
@@ -43,9 +54,9 @@ def headline(report: Report, now: datetime) -> dict[str, object]:
         status=report.status.value,
         status_label=report.status_label,
         unit=unit_of(report),
-        received_at=vn_time(report.received_at),
-        triage_due_at=vn_time(report.triage_due_at),
-        due_at=vn_time(report.due_at),
+        received_at=instant(report.received_at),
+        triage_due_at=instant(report.triage_due_at),
+        due_at=instant(report.due_at),
         overdue=report.is_overdue(now),
         followers=report.followers,
     )
@@ -59,15 +70,10 @@ def report_view(
     private_ok = may_see_private(report, viewer)
     public = _public_fields(report, viewer, now, media_url, private_ok)
     if not private_ok:
-        return schemas.ReportPublic(**public).model_dump(mode="json")  # type: ignore[arg-type]
-    private = schemas.ReportPrivate(**public, **_private_fields(report))  # type: ignore[arg-type]
+        return public
     # A reporter sees their own report, not the unit's internal notes about it.
-    if viewer is not None and viewer.sub == report.reporter.sub and not sees_internals(report, viewer):
-        private.history = [h for h in private.history if h.public]
-        for h in private.history:
-            h.internal_text = None
-            h.actor_sub = None
-    return private.model_dump(mode="json")
+    own = viewer is not None and viewer.sub == report.reporter.sub and not sees_internals(report, viewer)
+    return {**public, **_private_fields(report, notes=not own)}
 
 
 def _public_fields(
@@ -79,46 +85,53 @@ def _public_fields(
     return dict(
         **headline(report, now),
         description=report.description,
-        location=schemas.LocationOut(lat=report.location.lat, lng=report.location.lng),
-        closed_at=vn_time(report.closed_at),
+        location={"lat": float(report.location.lat), "lng": float(report.location.lng)},
+        closed_at=instant(report.closed_at),
         answer=shown(report.answer),
         media=media_items(report, viewer, private_ok, media_url),
         timeline=[
-            schemas.TimelineEntry(at=vn_time(e.at), type=e.type, text=shown(e.public_text))
-            for e in report.timeline()
+            {"at": instant(e.at), "type": e.type, "text": shown(e.public_text)} for e in report.timeline()
         ],
         rating=report.feedback.rating if report.feedback else None,
     )
 
 
-def _private_fields(report: Report) -> dict[str, object]:
+def _private_fields(report: Report, notes: bool) -> dict[str, object]:
+    """The private part; without the unit's `notes` (internal texts, who acted, internal entries) for the
+    reporter."""
     r = report.routing
     hidden = report.hidden
     return dict(
-        reporter=schemas.ReporterOut(
-            name=report.reporter.name, phone=report.reporter.phone, email=report.reporter.email
-        ),
-        hidden=None if hidden is None else schemas.HiddenOut(reason=hidden.reason, at=vn_time(hidden.at)),  # type: ignore[arg-type]
+        reporter={
+            "name": report.reporter.name,
+            "phone": report.reporter.phone,
+            "email": report.reporter.email,
+        },
+        hidden=None if hidden is None else {"reason": hidden.reason, "at": instant(hidden.at)},
         is_test=report.is_test,
         routing=None
         if r is None
-        else schemas.RoutingOut(
-            method=r.method, uncertain=r.uncertain, distance_m=r.distance_m, reason=r.reason
-        ),
+        else {
+            "method": r.method,
+            "uncertain": r.uncertain,
+            "distance_m": None if r.distance_m is None else float(r.distance_m),
+            "reason": r.reason,
+        },
         history=[
-            schemas.HistoryOut(
-                at=vn_time(e.at),  # type: ignore[arg-type]
-                type=e.type,
-                actor_role=e.actor_role,
-                actor_unit=e.actor_unit,
-                actor_sub=e.actor_sub,
-                public=e.public,
-                public_text=e.public_text,
-                internal_text=e.internal_text,
-            )
+            {
+                "at": instant(e.at),
+                "type": e.type,
+                "actor_role": e.actor_role,
+                "actor_unit": e.actor_unit,
+                "actor_sub": e.actor_sub if notes else None,
+                "public": e.public,
+                "public_text": e.public_text,
+                "internal_text": e.internal_text if notes else None,
+            }
             for e in report.history
+            if notes or e.public
         ],
-        occurred_at=vn_time(report.occurred_at),
+        occurred_at=instant(report.occurred_at),
     )
 
 

@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = ROOT / "chalicelib" / "domain"
 FORBIDDEN_IN_DOMAIN = {"chalice", "boto3", "botocore", "pynamodb", "aws_lambda_powertools", "moto"}
-HEAVY = {"shapely", "holidays", "jinja2"}
+HEAVY = {"shapely", "holidays", "jinja2", "pydantic"}
 
 
 def _python_files(*roots: Path) -> list[Path]:
@@ -161,8 +161,8 @@ def test_the_import_guard_sees_imports_inside_functions():
 
 
 def test_importing_the_app_loads_no_heavy_module():
-    """The HTTP cold start pays only for what every request needs; shapely, holidays and jinja2 load in the
-    handlers that use them."""
+    """The HTTP cold start pays only for what every request needs; shapely, jinja2 and pydantic load in the
+    handlers that use them, and holidays only when its table is rebuilt."""
     code = (
         "import json, sys; import app; "
         f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {sorted(HEAVY)!r})))"
@@ -212,3 +212,32 @@ def test_no_code_path_scans_a_table():
 def test_the_scan_guard_sees_a_scan():
     source = "def f(model, client):\n    model.scan()\n    client.Scan(TableName='x')\n"
     assert len(_scan_calls(source, "sample.py")) == 2
+
+
+def test_a_read_or_a_stream_record_never_loads_pydantic():
+    """pydantic (about 100 ms to import) is for bodies: the views a read or a webhook sends are plain JSON, and
+    a stream batch must not load it before Powertools' batch utility, which would then load ~170 ms of parser
+    models (aws_lambda_powertools/utilities/batch/types.py checks sys.modules)."""
+    modules = [
+        "app",
+        "chalicelib.api.views",
+        "chalicelib.api.queries",
+        "chalicelib.services.reports",
+        "chalicelib.services.stream",
+        "chalicelib.services.routing",
+        "chalicelib.services.forwarding",
+        "chalicelib.services.citizen_notify",
+        "chalicelib.notify.webhook",
+        "chalicelib.routes.events",
+    ]
+    code = "import sys\n" + "".join(f"import {m}\n" for m in modules) + "print('pydantic' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False"]

@@ -12,7 +12,7 @@ STAGE ?= dev
 ROLE ?= citizen
 API ?= http://127.0.0.1:8000
 
-.PHONY: help venv run test test-unit test-integration test-e2e lint format bench token sla digest weekly import package deploy lint-cfn clean fuzz open311-key cost
+.PHONY: help venv run test test-unit test-integration test-e2e lint format bench token sla digest weekly import package deploy lint-cfn clean fuzz open311-key cost calendar-table
 .PHONY: console chromium
 
 help:
@@ -108,6 +108,10 @@ fuzz: $(STAMP)
 # docs/cost.md from counted requests (the real handlers on moto) and bench/data/prices-ap-southeast-1.json.
 cost: $(STAMP)
 	$(PY) -m bench.cost --out docs/cost.md
+
+# After upgrading `holidays`: the table the working-day calendar reads (tests fail until it matches the package).
+calendar-table: $(STAMP)
+	$(PY) -m tools.holiday_table
 
 token: $(STAMP)
 	@$(PY) -m infra.local.tokens --role "$(ROLE)" $(if $(UNIT),--unit "$(UNIT)") $(if $(SUB),--sub "$(SUB)") $(if $(LOCAL_STATE_DIR),--state-dir "$(LOCAL_STATE_DIR)")

@@ -5,14 +5,17 @@ Rules implemented here (see docs/calendar.md):
 * Public holidays are those of the Labour Code 2019, art. 112 (1/1; Tết; Giỗ Tổ Hùng Vương; 30/4; 1/5;
   2/9 and one adjacent day; 24/11 from 2026), with the observed days and the swapped days off that the
   Government announces each year. They come from the ``holidays`` package (country ``VN``, Vietnamese
-  names), whose ``weekend_workdays`` also lists the make-up working Saturdays.
+  names), whose ``weekend_workdays`` also lists the make-up working Saturdays. The package's answer for
+  every year the calendar covers is kept as a table (``chalicelib/data/vn_holidays.json``, written by
+  ``make calendar-table``; a test fails when it no longer matches the installed package): importing the
+  package loads all of its ~250 countries (about 150 ms), which a cold start should not pay to read one.
 * The Government's yearly announcements can differ from the package, so per-year overrides are data
   (``chalicelib/data/calendar_overrides.json``): extra days off and extra working days.
 * Periods in days are counted as the Civil Code 2015, art. 147-148 says: the day of the event is not
   counted, counting starts the next day, and the period ends at the end of its last day.
 * Days are calendar days in Vietnam (Asia/Ho_Chi_Minh, UTC+7, no daylight saving time).
 
-Pure domain code: standard library and ``holidays`` only.
+Pure domain code: standard library only (``holidays`` when the table is rebuilt).
 """
 
 from __future__ import annotations
@@ -26,8 +29,6 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import holidays
 
 __all__ = [
     "DEFAULT_OVERRIDES_PATH",
@@ -61,6 +62,7 @@ MIN_YEAR: Final = 2000
 MAX_YEAR: Final = 2100
 
 DEFAULT_OVERRIDES_PATH: Final = Path(__file__).resolve().parent.parent / "data" / "calendar_overrides.json"
+HOLIDAY_TABLE_PATH: Final = Path(__file__).resolve().parent.parent / "data" / "vn_holidays.json"
 
 # User-facing names (Vietnamese).
 _SATURDAY: Final = "Thứ Bảy"
@@ -187,6 +189,33 @@ def _end_of_day(day: date) -> datetime:
     return datetime.combine(day, _END_OF_DAY, tzinfo=VN_TZ)
 
 
+def package_year(year: int) -> dict[str, Any]:
+    """What the ``holidays`` package says of Vietnam's ``year``: its holidays and days off by name ("off") and
+    its make-up working days ("work"), as ISO dates. The source of ``vn_holidays.json``."""
+    import holidays
+
+    package = holidays.country_holidays("VN", years=year, language="vi")
+    off = {d.isoformat(): str(name) for d, name in sorted(package.items()) if d.year == year}
+    # weekend_workdays is not limited to the requested year (it carries swaps across a year boundary).
+    work = sorted(d.isoformat() for d in package.weekend_workdays if d.year == year)
+    return {"off": off, "work": work}
+
+
+def package_table() -> dict[str, Any]:
+    """The whole table, every year the calendar covers, with the package's version."""
+    from importlib.metadata import version
+
+    years = {str(y): package_year(y) for y in range(MIN_YEAR, MAX_YEAR + 1)}
+    return {"holidays_version": version("holidays"), "years": years}
+
+
+@functools.cache
+def _holiday_table() -> dict[str, Any]:
+    with HOLIDAY_TABLE_PATH.open(encoding="utf-8") as f:
+        table: dict[str, Any] = json.load(f)
+    return table
+
+
 def _dates(start: date, end: date) -> list[date]:
     if isinstance(start, datetime) or isinstance(end, datetime):
         raise TypeError("expected dates, not datetimes")
@@ -237,10 +266,9 @@ class WorkingCalendar:
     def _build_year(self, year: int) -> _Year:
         if not MIN_YEAR <= year <= MAX_YEAR:
             raise UnsupportedYearError(f"the working-day calendar covers {MIN_YEAR}-{MAX_YEAR}, not {year}")
-        package = holidays.country_holidays("VN", years=year, language="vi")
-        package_names = {d.toordinal(): str(name) for d, name in package.items() if d.year == year}
-        # weekend_workdays is not limited to the requested year (it carries swaps across a year boundary).
-        make_up = frozenset(d.toordinal() for d in package.weekend_workdays if d.year == year)
+        package = _holiday_table()["years"][str(year)]
+        package_names = {date.fromisoformat(d).toordinal(): name for d, name in package["off"].items()}
+        make_up = frozenset(date.fromisoformat(d).toordinal() for d in package["work"])
         extra_off = {d.toordinal() for d in self._overrides.days_off if d.year == year}
         extra_work = {d.toordinal() for d in self._overrides.working_days if d.year == year}
 

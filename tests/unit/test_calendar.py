@@ -466,3 +466,32 @@ def test_naive_start_rejected(start: datetime, n: int) -> None:
 def test_period_below_one_rejected(start: datetime, n: int) -> None:
     with pytest.raises(ValueError):
         CAL.add_working_days(start, n)
+
+
+def test_the_holiday_table_is_what_the_installed_package_says_for_every_year() -> None:
+    """The calendar reads chalicelib/data/vn_holidays.json instead of importing `holidays` on a cold start; after
+    an upgrade of the package this fails until `make calendar-table` has rewritten the table."""
+    from chalicelib.domain.calendar import HOLIDAY_TABLE_PATH, package_table
+
+    stored = json.loads(HOLIDAY_TABLE_PATH.read_text(encoding="utf-8"))
+    fresh = package_table()
+    stale = [y for y in fresh["years"] if fresh["years"][y] != stored["years"].get(y)]
+    assert not stale, (
+        f"vn_holidays.json differs from holidays {fresh['holidays_version']} in {stale[:5]}: make calendar-table"
+    )
+    assert set(stored["years"]) == {str(y) for y in range(MIN_YEAR, MAX_YEAR + 1)}
+
+
+def test_reading_the_calendar_does_not_import_the_holidays_package() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from datetime import datetime, UTC; from chalicelib.domain.calendar import WorkingCalendar;"
+        "d = WorkingCalendar.default().add_working_days(datetime(2026, 4, 28, 3, tzinfo=UTC), 10);"
+        "print(d.date(), 'holidays' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["2026-05-14", "False"]  # 30/4, 1/5 and the weekends are not counted

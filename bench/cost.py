@@ -355,6 +355,8 @@ def render(
         "prices, no free tier). Counts: the real handlers on moto, "
         f"{n} reports from submission to the citizen's rating.",
         "",
+        f"Prices checked: {p.get('checked', 'not since as_of')}",
+        "",
         "## Counted per report, over its whole life",
         "",
         "| what | per report |",

@@ -7,7 +7,7 @@ and runs the after-restore hooks before its first request. So:
 - `prime` (before the snapshot) does what a cold start's first request would otherwise pay, and nothing that
   must be fresh: it imports the modules the function's handler imports lazily, builds the AWS clients (no
   request is sent: a connection opened now would be stale after restore), loads the unit registry, the
-  category catalogue and the working calendar, and builds the request and response schemas. What it does
+  category catalogue and the working calendar, and builds the request schemas. What it does
   depends on the function (Lambda's `_HANDLER`), so the API function does not load shapely, which it does
   not carry (infra/layers.py).
 - `reseed` (after every restore): many environments are restored from ONE snapshot, so whatever was random
@@ -39,13 +39,9 @@ def _api() -> None:
     from chalicelib.aws import client
     from chalicelib.services import reports  # noqa: F401
 
-    for model in (
-        schemas.SubmitReport,
-        schemas.AttachmentRequest,
-        schemas.ReportPublic,
-        schemas.ReportPrivate,
-    ):
-        model.model_rebuild(force=True)  # deferred at import (defer_build): built here, once
+    # Deferred at import (defer_build): built here, once. Responses need none: the views are plain JSON.
+    for model in (schemas.SubmitReport, schemas.AttachmentRequest):
+        model.model_rebuild(force=True)
     idempotency._persistence()
     client("s3")  # presigned photo URLs
 

@@ -19,6 +19,9 @@ one stream batch of BATCH new reports (routing, forwarding, statistics, citizen 
 authorizer function itself (a separate Lambda function in AWS: the first POST of a citizen pays its cold start
 too), against a bare function that verifies the same token with PyJWT.
 
+BENCH_COLD_ONLY=POST measures one path; BENCH_COLD_PROFILE=dir writes a cProfile of each app's first request
+into dir (the figures then include the profiler's cost); BENCH_COLD_XFLAGS="-X importtime" shows what loads.
+
 Tracing is off in both (POWERTOOLS_TRACE_DISABLED=1, as in the local stack): with X-Ray on, the app's first
 request also loads the X-Ray SDK, which the bare app has no equivalent of.
 """
@@ -179,11 +182,19 @@ if mode == "primed":  # SnapStart: what the before-snapshot hook does is in the 
     snapstart.reseed()
 t1 = time.perf_counter()
 handler = getattr(module, spec["handler"])
+profile = spec.get("profile") if mode == "app" else None
+if profile:  # BENCH_COLD_PROFILE: where the app's first request goes (the figures then include the profiler)
+    import cProfile
+    profiler = cProfile.Profile()
+    profiler.enable()
 if "events" in spec:  # seeding (untimed): many events in one interpreter
     result = {"results": [handler(e, Context()) for e in spec["events"]]}
 else:
     result = handler(spec["event"], Context())
 t2 = time.perf_counter()
+if profile:
+    profiler.disable()
+    profiler.dump_stats(profile)
 status = result.get("statusCode") if isinstance(result, dict) else None
 with open(out_path, "w", encoding="utf-8") as f:
     json.dump({"import": t1 - t0, "first": t2 - t1, "status": status, "calls": calls, "result": result}, f,
@@ -235,6 +246,8 @@ class Harness:
     ) -> dict[str, Any]:
         self.n += 1
         spec_path = self.tmp / f"spec-{self.n}.json"
+        if mode == "app" and os.environ.get("BENCH_COLD_PROFILE"):
+            spec = {**spec, "profile": str(Path(os.environ["BENCH_COLD_PROFILE"]) / f"app-{self.n}.prof")}
         out_path = self.tmp / f"out-{self.n}.json"
         spec_path.write_text(json.dumps(spec), encoding="utf-8")
         env = dict(self.env)
@@ -388,7 +401,8 @@ _API_LIBRARIES = ("aws_lambda_powertools.logging", "aws_lambda_powertools.metric
 FLOOR: dict[str, tuple[str, ...]] = {
     "GET /v1/reports/{id}": _API_LIBRARIES,
     "GET /v1/reports": _API_LIBRARIES,
-    "POST /v1/reports": (*_API_LIBRARIES, "pydantic", "aws_lambda_powertools.utilities.idempotency"),
+    # pydantic.main, not pydantic: `import pydantic` is lazy and loads BaseModel only when it is first named
+    "POST /v1/reports": (*_API_LIBRARIES, "pydantic.main", "aws_lambda_powertools.utilities.idempotency"),
     f"stream batch of {BATCH}": (
         *_API_LIBRARIES,
         "aws_lambda_powertools.utilities.batch",
@@ -412,7 +426,10 @@ def measure(
     h: Harness, seed: dict[str, Any]
 ) -> list[tuple[str, float, float, float, float, int, float, float]]:
     rows = []
+    only = os.environ.get("BENCH_COLD_ONLY", "")  # e.g. "POST" to measure one path
     for name, make in _scenarios(seed).items():
+        if only not in name:
+            continue
         # untimed: records the AWS requests for the bare app, and compiles the app to bytecode
         recorded = h.run("record", make(0))
         _ok(name, recorded)
